@@ -1,0 +1,42 @@
+# Two commands set up a fresh machine: `make run` and `make test` (both install as needed).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA_DIR ?= data
+
+.PHONY: install run test generate check-generated fuzz lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml sdk/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24,<27"
+	$(BIN)/python -m pip install --quiet -e ./sdk -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/pinakes-server serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+generate: $(STAMP)
+	$(BIN)/python codegen/generate.py
+
+check-generated: $(STAMP)
+	$(BIN)/openapi-spec-validator openapi/openapi.json
+	$(BIN)/python codegen/generate.py --check
+
+# The long contract fuzz run (CI runs a short fixed-seed one inside `make test`).
+fuzz: $(STAMP)
+	PINAKES_FUZZ_EXAMPLES=$${PINAKES_FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/test_fuzz.py -v
+
+lint: $(STAMP)
+	$(BIN)/ruff check server codegen tests
+	$(BIN)/ruff format --check server codegen tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""Pinakes Sync: the multi-device library synchronization server."""
+
+__version__ = "0.1.0"

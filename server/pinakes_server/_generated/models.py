@@ -1,0 +1,635 @@
+# generated from openapi/openapi.json by codegen/generate.py — do not edit
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, SecretStr
+
+
+class MissingChunk(RootModel[int]):
+    root: Annotated[int, Field(ge=0)]
+
+
+class ValidationIssue(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    location: Annotated[str, Field(examples=["body.name"])]
+    message: Annotated[str, Field(examples=["'' is too short"])]
+
+
+class Status(StrEnum):
+    ok = "ok"
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    status: Status
+    version: Annotated[str, Field(examples=["0.1.0"])]
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    username: Annotated[
+        str,
+        Field(
+            examples=["alice"],
+            max_length=64,
+            min_length=3,
+            pattern="^[A-Za-z0-9_.-]{3,64}$",
+        ),
+    ]
+    password: Annotated[
+        SecretStr,
+        Field(examples=["correct horse battery"], max_length=256, min_length=8),
+    ]
+
+
+class User(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Annotated[UUID, Field(examples=["3f0b6a2e-8c1d-4e5f-9a7b-1c2d3e4f5a6b"])]
+    username: Annotated[
+        str,
+        Field(
+            examples=["alice"],
+            max_length=64,
+            min_length=3,
+            pattern="^[A-Za-z0-9_.-]{3,64}$",
+        ),
+    ]
+    is_admin: bool
+    created_at: AwareDatetime
+
+
+class TokenType(StrEnum):
+    Bearer = "Bearer"
+
+
+class Token(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    access_token: Annotated[str, Field(examples=["eyJhbGciOiJIUzI1NiIs..."])]
+    token_type: TokenType
+    expires_in: Annotated[
+        int,
+        Field(description="Seconds until the token expires.", examples=[3600], ge=1),
+    ]
+
+
+class DeviceLogin(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    device_token: Annotated[
+        str, Field(examples=["pkd_Zm9vYmFy..."], max_length=256, min_length=1)
+    ]
+
+
+class Me(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    user: User
+    device_id: Annotated[
+        UUID | None,
+        Field(
+            description="The device a device-bound token acts for; null for a login token."
+        ),
+    ]
+
+
+class DeviceType(StrEnum):
+    desktop = "desktop"
+    laptop = "laptop"
+    mobile = "mobile"
+    tablet = "tablet"
+    server = "server"
+    other = "other"
+
+
+class Device(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Annotated[UUID, Field(examples=["7d9e1f20-3a4b-4c5d-8e6f-708192a3b4c5"])]
+    name: Annotated[
+        str, Field(examples=["Alice's laptop"], max_length=128, min_length=1)
+    ]
+    device_type: DeviceType
+    os_info: Annotated[str | None, Field(examples=["Linux 6.12"], max_length=256)]
+    client_version: Annotated[
+        str | None, Field(examples=["pinakes-sync 0.1.0"], max_length=64)
+    ]
+    enabled: bool
+    sync_cursor: Annotated[int, Field(ge=0)]
+    last_seen_at: Annotated[AwareDatetime | None, Field(...)]
+    last_sync_at: Annotated[AwareDatetime | None, Field(...)]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class DeviceCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[
+        str, Field(examples=["Alice's laptop"], max_length=128, min_length=1)
+    ]
+    device_type: DeviceType
+    os_info: Annotated[str | None, Field(examples=["Linux 6.12"], max_length=256)] = (
+        None
+    )
+    client_version: Annotated[
+        str | None, Field(examples=["pinakes-sync 0.1.0"], max_length=64)
+    ] = None
+
+
+class DeviceUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[
+        str | None, Field(examples=["Alice's laptop"], max_length=128, min_length=1)
+    ] = None
+    enabled: bool | None = None
+    os_info: Annotated[str | None, Field(examples=["Linux 6.12"], max_length=256)] = (
+        None
+    )
+    client_version: Annotated[
+        str | None, Field(examples=["pinakes-sync 0.1.0"], max_length=64)
+    ] = None
+
+
+class DeviceToken(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    device_token: Annotated[
+        str,
+        Field(
+            description="Shown only here: store it safely.",
+            examples=["pkd_Zm9vYmFy..."],
+        ),
+    ]
+
+
+class DeviceRegistration(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    device: Device
+    device_token: Annotated[
+        str,
+        Field(
+            description="Shown only here: store it safely.",
+            examples=["pkd_Zm9vYmFy..."],
+        ),
+    ]
+
+
+class LibraryPath(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+
+
+class ChangeType(StrEnum):
+    created = "created"
+    modified = "modified"
+    deleted = "deleted"
+    moved = "moved"
+
+
+class ClientChange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    change_type: ChangeType
+    content_hash: Annotated[
+        str | None,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ] = None
+    size: Annotated[int | None, Field(ge=0)] = None
+    mtime: AwareDatetime | None = None
+    base_version: Annotated[
+        int | None,
+        Field(
+            description="The server version the device last synced; 0 or absent: it did not have it.",
+            ge=0,
+        ),
+    ] = None
+    old_path: Annotated[
+        str | None,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ] = None
+
+
+class ReportRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    device_id: Annotated[
+        UUID | None,
+        Field(
+            description="Defaults to the token's device; a login token must name one."
+        ),
+    ] = None
+    changes: Annotated[list[ClientChange], Field(max_length=1000, min_length=1)]
+
+
+class AcceptedChange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    version: Annotated[int, Field(ge=0)]
+    seq: Annotated[
+        int | None,
+        Field(
+            description="The change-log entry it made; null when nothing changed.", ge=1
+        ),
+    ]
+
+
+class Resolution(StrEnum):
+    keep_local = "keep_local"
+    keep_remote = "keep_remote"
+    keep_both = "keep_both"
+
+
+class Conflict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: UUID
+    path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    old_path: Annotated[
+        str | None,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    device_id: UUID
+    change_type: ChangeType
+    local_hash: Annotated[
+        str | None,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ]
+    local_size: Annotated[int | None, Field(ge=0)]
+    local_mtime: Annotated[AwareDatetime | None, Field(...)]
+    server_hash: Annotated[
+        str | None,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ]
+    server_version: Annotated[int, Field(ge=0)]
+    detected_at: AwareDatetime
+    resolved_at: Annotated[AwareDatetime | None, Field(...)]
+    resolution: Annotated[Resolution | None, Field(...)]
+
+
+class ReportResult(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    accepted: list[AcceptedChange]
+    conflicts: list[Conflict]
+    upload_required: list[LibraryPath]
+
+
+class ResolveRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    resolution: Resolution
+
+
+class Change(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    seq: Annotated[int, Field(ge=1)]
+    path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    change_type: ChangeType
+    content_hash: Annotated[
+        str | None,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ]
+    size: Annotated[int | None, Field(ge=0)]
+    mtime: Annotated[AwareDatetime | None, Field(...)]
+    version: Annotated[int, Field(ge=1)]
+    old_path: Annotated[
+        str | None,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    device_id: Annotated[UUID | None, Field(...)]
+    timestamp: AwareDatetime
+
+
+class ChangesPage(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    changes: list[Change]
+    cursor: Annotated[
+        int,
+        Field(
+            description="The last seq returned (the request's cursor when none).", ge=0
+        ),
+    ]
+    has_more: bool
+
+
+class FileEntry(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    version: Annotated[int, Field(ge=1)]
+    content_hash: Annotated[
+        str,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ]
+    size: Annotated[int, Field(ge=0)]
+    mtime: Annotated[AwareDatetime | None, Field(...)]
+
+
+class FilesPage(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    files: list[FileEntry]
+    next_after: Annotated[
+        str | None,
+        Field(
+            description="Pass as `after` for the next page; null on the last page.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    cursor: Annotated[
+        int, Field(description="The user's last seq when this page was read.", ge=0)
+    ]
+
+
+class AckRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    cursor: Annotated[int, Field(ge=0)]
+    device_id: UUID | None = None
+
+
+class AckResult(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    device_id: UUID
+    cursor: Annotated[int, Field(ge=0)]
+
+
+class UploadCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    target_path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    expected_hash: Annotated[
+        str,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ]
+    expected_size: Annotated[int, Field(ge=0)]
+    chunk_size: Annotated[int, Field(ge=262144, le=67108864)] = 8388608
+    mtime: AwareDatetime | None = None
+    device_id: UUID | None = None
+    base_version: Annotated[int | None, Field(ge=0)] = None
+
+
+class UploadStatus(StrEnum):
+    pending = "pending"
+    in_progress = "in_progress"
+    completed = "completed"
+    cancelled = "cancelled"
+    expired = "expired"
+    failed = "failed"
+
+
+class ReceivedChunk(RootModel[int]):
+    root: Annotated[int, Field(ge=0)]
+
+
+class UploadSession(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: UUID
+    target_path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    expected_hash: Annotated[
+        str,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ]
+    expected_size: Annotated[int, Field(ge=0)]
+    chunk_size: Annotated[int, Field(ge=1)]
+    chunk_count: Annotated[int, Field(ge=0)]
+    received_chunks: list[ReceivedChunk]
+    bytes_received: Annotated[int, Field(ge=0)]
+    status: UploadStatus
+    created_at: AwareDatetime
+    expires_at: AwareDatetime
+
+
+class ChunkReceipt(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    chunk_index: Annotated[int, Field(ge=0)]
+    received_chunks: list[ReceivedChunk]
+    bytes_received: Annotated[int, Field(ge=0)]
+
+
+class UploadedFile(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    version: Annotated[int, Field(ge=1)]
+    content_hash: Annotated[
+        str,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ]
+    size: Annotated[int, Field(ge=0)]
+
+
+class UploadResult(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    session: UploadSession
+    file: Annotated[UploadedFile | None, Field(...)]
+    conflict: Annotated[Conflict | None, Field(...)]
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[str, Field(examples=["validation-failed"])]
+    title: Annotated[str, Field(examples=["Request validation failed"])]
+    status: Annotated[int, Field(examples=[400], ge=100, le=599)]
+    detail: Annotated[str, Field(examples=["body.name: '' is too short"])]
+    errors: list[ValidationIssue] | None = None
+    missing_chunks: list[MissingChunk] | None = None

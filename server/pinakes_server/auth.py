@@ -1,0 +1,127 @@
+"""JWT issue and verification, and who a request acts for (decided before any body is read)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+
+from .config import ConfigError
+from .errors import Unauthorized
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud", "jti"]
+SECRET_FILE = "jwt-secret"
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    is_admin: bool
+    device_id: uuid.UUID | None = None  # set for device-bound tokens
+
+
+@dataclass(frozen=True)
+class DeviceBinding:
+    device_id: uuid.UUID
+    generation: int  # the device token generation the JWT was issued from
+
+
+@dataclass(frozen=True)
+class Claims:
+    user_id: uuid.UUID
+    device: DeviceBinding | None
+
+
+def load_or_create_secret(configured: str | None, data_dir: Path) -> str:
+    """The configured secret, else one generated once and kept in the data dir (mode 0600)."""
+    if configured is not None:
+        if len(configured) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"PINAKES_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        return configured
+    path = data_dir / SECRET_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another worker may have created it a moment ago: wait until its content is there.
+        for _ in range(50):
+            secret = path.read_text().strip()
+            if len(secret) >= MIN_SECRET_LENGTH:
+                return secret
+            time.sleep(0.01)
+        raise ConfigError(f"{path} holds no usable secret") from None
+    secret = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return secret
+
+
+class TokenCodec:
+    """HS256 with an explicit algorithm list, required claims, issuer and audience."""
+
+    def __init__(self, secret: str, issuer: str, audience: str, ttl_seconds: int) -> None:
+        self._secret = secret
+        self.issuer = issuer
+        self.audience = audience
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, user_id: uuid.UUID, device: DeviceBinding | None = None) -> str:
+        now = int(time.time())
+        claims: dict[str, object] = {
+            "sub": str(user_id),
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "jti": uuid.uuid4().hex,
+        }
+        if device is not None:
+            claims["did"] = str(device.device_id)
+            claims["dgen"] = device.generation
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def decode(self, token: str) -> Claims:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired") from None
+        except jwt.PyJWTError:
+            raise Unauthorized("the token is not valid") from None
+        try:
+            user_id = uuid.UUID(claims["sub"])
+            device = None
+            if "did" in claims:
+                generation = claims["dgen"]
+                if not isinstance(generation, int) or isinstance(generation, bool):
+                    raise TypeError("dgen")
+                device = DeviceBinding(uuid.UUID(claims["did"]), generation)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise Unauthorized("the token is not valid") from None
+        return Claims(user_id, device)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer` header; None when there is no header."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    return token

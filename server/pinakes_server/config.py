@@ -1,0 +1,69 @@
+"""Frozen settings read once from PINAKES_* environment variables; defaults need nothing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A PINAKES_* variable holds a value we cannot use."""
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be a boolean (1/0, true/false), not {raw!r}")
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    jwt_secret: str | None = field(default=None, repr=False)
+    jwt_issuer: str = "pinakes-sync"
+    jwt_audience: str = "pinakes-sync-api"
+    token_ttl_seconds: int = 3600
+    open_registration: bool = False
+    validate_responses: bool = True
+    max_json_body: int = 4 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {
+            "data_dir": Path(env.get("PINAKES_DATA_DIR", "data")),
+            "database_url": env.get("PINAKES_DATABASE_URL") or None,
+            "jwt_secret": env.get("PINAKES_JWT_SECRET") or None,
+            "jwt_issuer": env.get("PINAKES_JWT_ISSUER", cls.jwt_issuer),
+            "jwt_audience": env.get("PINAKES_JWT_AUDIENCE", cls.jwt_audience),
+            "token_ttl_seconds": _int(env, "PINAKES_TOKEN_TTL_SECONDS", cls.token_ttl_seconds, 1),
+            "open_registration": _flag(env, "PINAKES_OPEN_REGISTRATION", cls.open_registration),
+            "validate_responses": _flag(env, "PINAKES_VALIDATE_RESPONSES", cls.validate_responses),
+            "max_json_body": _int(env, "PINAKES_MAX_JSON_BODY", cls.max_json_body, 1024),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

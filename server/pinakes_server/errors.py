@@ -1,0 +1,121 @@
+"""One small exception hierarchy; every error a client sees is rendered here as problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from sanic import HTTPResponse, Request
+from sanic.exceptions import SanicException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("pinakes.errors")
+
+
+class ApiError(Exception):
+    """An error with a stable problem `type` slug that clients switch on."""
+
+    status = 500
+    type = "internal-error"
+    title = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class ValidationFailed(ApiError):
+    status, type, title = 400, "validation-failed", "Request validation failed"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail, errors=errors or [])
+
+
+class BadRequest(ApiError):
+    status, type, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(ApiError):
+    status, type, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="pinakes-sync"'})
+
+
+class Forbidden(ApiError):
+    status, type, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(ApiError):
+    status, type, title = 404, "not-found", "Not found"
+
+
+class Conflict(ApiError):
+    status, type, title = 409, "conflict", "Conflict"
+
+
+class NotImplementedYet(ApiError):
+    status, type, title = 501, "not-implemented", "Not implemented yet"
+
+
+# Sanic's own exceptions (routing, body limits, timeouts) keep their status and get a slug.
+_SANIC_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    408: ("request-timeout", "Request timeout"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    416: ("range-not-satisfiable", "Range not satisfiable"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+
+def problem_response(
+    status: int,
+    type_: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> HTTPResponse:
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+    return HTTPResponse(
+        orjson.dumps(body), status=status, headers=headers, content_type=PROBLEM_JSON
+    )
+
+
+def render_error(exc: BaseException) -> HTTPResponse:
+    """Map any exception to problem+json; only ours and Sanic's say what went wrong."""
+    if isinstance(exc, ApiError):
+        return problem_response(
+            exc.status, exc.type, exc.title, exc.detail, exc.headers, **exc.extra
+        )
+    if isinstance(exc, SanicException) and exc.status_code in _SANIC_SLUGS:
+        slug, title = _SANIC_SLUGS[exc.status_code]
+        headers = {k: str(v) for k, v in (getattr(exc, "headers", None) or {}).items()}
+        return problem_response(exc.status_code, slug, title, safe_str(exc) or title, headers)
+    log.error("unhandled error", exc_info=exc)
+    return problem_response(500, "internal-error", "Internal server error", "The server failed.")
+
+
+async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
+    return render_error(exc)
+
+
+def safe_str(exc: BaseException, limit: int = 300) -> str:
+    """str() of third-party exceptions can itself raise (openapi-core on non-UTF-8 bodies)."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = "the input could not be read"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

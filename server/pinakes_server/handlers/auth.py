@@ -1,0 +1,61 @@
+"""Users and tokens: register, login, device-login, me."""
+
+from __future__ import annotations
+
+from sanic import HTTPResponse, Request
+
+from .._generated import models
+from ..auth import DeviceBinding, TokenCodec
+from ..services import users
+from .io import parse, principal, render
+from .registry import operation
+
+
+def _token(request: Request, user_id: object, device: DeviceBinding | None = None) -> HTTPResponse:
+    codec: TokenCodec = request.app.ctx.tokens
+    return render(
+        models.Token(
+            access_token=codec.issue(user_id, device),  # type: ignore[arg-type]
+            token_type=models.TokenType.Bearer,
+            expires_in=codec.ttl_seconds,
+        )
+    )
+
+
+def user_view(user: users.User) -> models.User:
+    return models.User(
+        id=user.id, username=user.username, is_admin=user.is_admin, created_at=user.created_at
+    )
+
+
+@operation("register_user")
+async def register_user(request: Request) -> HTTPResponse:
+    body = parse(request, models.Credentials)
+    user = await users.register(
+        body.username,
+        body.password.get_secret_value(),
+        actor=request.ctx.principal,
+        open_registration=request.app.ctx.config.open_registration,
+    )
+    return render(user_view(user), status=201)
+
+
+@operation("login")
+async def login(request: Request) -> HTTPResponse:
+    body = parse(request, models.Credentials)
+    user = await users.authenticate_password(body.username, body.password.get_secret_value())
+    return _token(request, user.id)
+
+
+@operation("device_login")
+async def device_login(request: Request) -> HTTPResponse:
+    body = parse(request, models.DeviceLogin)
+    device = users.device_for_token(body.device_token)
+    return _token(request, device.user_id, users.device_binding(device))
+
+
+@operation("get_me")
+async def get_me(request: Request) -> HTTPResponse:
+    caller = principal(request)
+    user = users.get_user(caller.user_id)
+    return render(models.Me(user=user_view(user), device_id=caller.device_id))

@@ -1,0 +1,1 @@
+"""openapi-core adapter for Sanic: the contract, request/response wrappers, validation."""

@@ -1,0 +1,71 @@
+"""The contract, read once: its operations are what the server routes and validates."""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+SPEC_PATH = Path(__file__).resolve().parents[3] / "openapi" / "openapi.json"
+# Sync operations are also served at the seed's legacy prefix (not repeated in the contract).
+CANONICAL_SYNC_PREFIX = "/api/v1/sync/"
+LEGACY_SYNC_PREFIX = "/api/sync/"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+class AuthMode(enum.Enum):
+    NONE = "none"
+    OPTIONAL = "optional"  # e.g. register: anonymous, or an admin's token
+    REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str  # upper case, as Sanic names methods
+    path: str  # the contract's template, e.g. /api/v1/sync/devices/{id}
+    auth: AuthMode
+
+    @property
+    def legacy_path(self) -> str | None:
+        if self.path.startswith(CANONICAL_SYNC_PREFIX):
+            return LEGACY_SYNC_PREFIX + self.path.removeprefix(CANONICAL_SYNC_PREFIX)
+        return None
+
+
+@cache
+def spec_bytes() -> bytes:
+    return SPEC_PATH.read_bytes()
+
+
+def load_spec() -> dict[str, Any]:
+    return json.loads(spec_bytes())
+
+
+def _auth_mode(requirements: list[dict[str, list[str]]]) -> AuthMode:
+    if not requirements:
+        return AuthMode.NONE
+    if any(not requirement for requirement in requirements):
+        return AuthMode.OPTIONAL
+    return AuthMode.REQUIRED
+
+
+def operations(spec: dict[str, Any]) -> list[Operation]:
+    default_security = spec.get("security", [])
+    found = []
+    for path, item in spec["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                op = item[method]
+                found.append(
+                    Operation(
+                        operation_id=op["operationId"],
+                        method=method.upper(),
+                        path=path,
+                        auth=_auth_mode(op.get("security", default_security)),
+                    )
+                )
+    return found

@@ -1,0 +1,157 @@
+"""Checks requests and responses against the contract; maps openapi-core's errors to problems."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import orjson
+from jsonschema.exceptions import ValidationError as SchemaError
+from jsonschema_path import SchemaPath
+from openapi_core.deserializing.media_types.exceptions import MediaTypeDeserializeError
+from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.validation.request.exceptions import (
+    MissingRequiredParameter,
+    MissingRequiredRequestBody,
+    ParameterValidationError,
+    SecurityValidationError,
+)
+from openapi_core.validation.request.validators import V30RequestValidator
+from openapi_core.validation.response.validators import (
+    V30ResponseHeadersValidator,
+    V30ResponseValidator,
+)
+from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from sanic import HTTPResponse, Request
+
+from ..errors import PROBLEM_JSON, ApiError, Unauthorized, ValidationFailed, safe_str
+from .requests import SanicOpenAPIRequest
+from .responses import SanicOpenAPIResponse
+from .spec import Operation
+
+log = logging.getLogger("pinakes.openapi")
+MAX_MESSAGE = 200
+
+
+class UnsupportedMediaType(ApiError):
+    status, type, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class ResponseContractBroken(ApiError):
+    """Our own response broke the contract: a server bug, never the client's fault."""
+
+    status, type, title = 500, "internal-error", "Internal server error"
+
+
+def _location(prefix: str, error: SchemaError) -> str:
+    where = prefix
+    for part in error.absolute_path:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return where
+
+
+# Messages name the rule, never echo the value (it may be a password, or a megabyte long).
+_RULES = {
+    "minLength": "must be at least {} characters long",
+    "maxLength": "must be at most {} characters long",
+    "pattern": "must match the pattern {}",
+    "type": "must be of type {}",
+    "format": "must be a valid {}",
+    "minimum": "must be at least {}",
+    "maximum": "must be at most {}",
+    "exclusiveMinimum": "must be greater than {}",
+    "exclusiveMaximum": "must be less than {}",
+    "minItems": "must have at least {} items",
+    "maxItems": "must have at most {} items",
+    "minProperties": "must have at least {} properties",
+    "uniqueItems": "must not repeat items",
+}
+
+
+def _message(error: SchemaError) -> str:
+    if error.validator == "enum":
+        return "must be one of " + ", ".join(map(str, error.validator_value))
+    template = _RULES.get(str(error.validator))
+    if template is None:  # required, additionalProperties, …: they name keys, not values
+        return safe_str(error.message, MAX_MESSAGE)
+    return safe_str(template.format(error.validator_value), MAX_MESSAGE)
+
+
+def _schema_issues(prefix: str, cause: BaseException | None) -> list[dict[str, str]]:
+    if isinstance(cause, MediaTypeDeserializeError):
+        return [{"location": prefix, "message": "is not valid JSON"}]
+    if isinstance(cause, InvalidSchemaValue):
+        issues = [
+            {"location": _location(prefix, e), "message": _message(e)}
+            for e in cause.schema_errors
+            if isinstance(e, SchemaError)
+        ]
+        if issues:
+            return issues
+    message = safe_str(cause, MAX_MESSAGE) if cause is not None else "is not valid"
+    return [{"location": prefix, "message": message}]
+
+
+def _issues(error: Exception) -> list[dict[str, str]]:
+    if isinstance(error, MissingRequiredParameter):
+        return [{"location": f"{error.location}.{error.name}", "message": "is required"}]
+    if isinstance(error, ParameterValidationError):
+        return _schema_issues(f"{error.location}.{error.name}", error.__cause__)
+    if isinstance(error, MissingRequiredRequestBody):
+        return [{"location": "body", "message": "a request body is required"}]
+    return _schema_issues("body", error.__cause__)
+
+
+def request_problem(errors: Iterable[Exception]) -> ApiError:
+    """The one problem a client gets for a request the contract rejects."""
+    errors = list(errors)
+    for error in errors:
+        if isinstance(error, SecurityValidationError):
+            return Unauthorized("a bearer token is required")
+        if isinstance(error.__cause__, MediaTypeNotFound):
+            return UnsupportedMediaType("the body's Content-Type is not one this operation takes")
+    issues = [issue for error in errors for issue in _issues(error)]
+    detail = "; ".join(f"{i['location']}: {i['message']}" for i in issues[:5])
+    return ValidationFailed(detail, issues)
+
+
+def _json(value: bytes, **_parameters: str) -> object:
+    return orjson.loads(value)
+
+
+class ContractValidator:
+    """Built once per process: the resolved contract and the validators that read it."""
+
+    def __init__(self, spec: dict, *, validate_responses: bool) -> None:
+        schema = SchemaPath.from_dict(spec, resolved_cache_maxsize=4096)
+        self.requests = V30RequestValidator(schema)
+        # openapi-core reads only application/json as JSON; our errors are problem+json.
+        self.responses = V30ResponseValidator(
+            schema, extra_media_type_deserializers={PROBLEM_JSON: _json}
+        )
+        self.response_headers = V30ResponseHeadersValidator(schema)
+        self.validate_responses = validate_responses
+
+    def check_request(self, request: Request, operation: Operation) -> None:
+        errors = list(self.requests.iter_errors(SanicOpenAPIRequest(request, operation)))
+        if errors:
+            raise request_problem(errors)
+
+    def check_response(
+        self, request: Request, operation: Operation, response: HTTPResponse
+    ) -> None:
+        """Bodies are checked when JSON; files only by status and headers."""
+        if not self.validate_responses:
+            return
+        wrapped = SanicOpenAPIRequest(request, operation)
+        is_json = (response.content_type or "").split(";")[0].strip().endswith("json")
+        validator = self.responses if is_json else self.response_headers
+        errors = list(validator.iter_errors(wrapped, SanicOpenAPIResponse(response)))
+        if errors:
+            log.error(
+                "response of %s %s breaks the contract: %s",
+                operation.method,
+                operation.path,
+                "; ".join(safe_str(e) + " " + safe_str(e.__cause__) for e in errors),
+            )
+            raise ResponseContractBroken("the server produced a response outside its contract")

@@ -1,0 +1,1 @@
+"""Domain logic: no Sanic here, only the store and domain errors."""

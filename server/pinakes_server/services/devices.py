@@ -1,0 +1,79 @@
+"""A user's devices. A device-bound token reads all of them but changes only itself."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..auth import Principal
+from ..errors import Forbidden, NotFound
+from ..storage.db import write_transaction
+from ..storage.tables import Device, utcnow
+from . import credentials
+
+UPDATABLE = ("name", "enabled", "os_info", "client_version")
+
+
+def register(principal: Principal, fields: dict[str, Any]) -> tuple[Device, str]:
+    if principal.device_id is not None:
+        raise Forbidden("registering a device needs the user's own (login) token")
+    token, token_hash = credentials.new_device_token()
+    with write_transaction():
+        device = Device.create(user=principal.user_id, token_hash=token_hash, **fields)
+    return device, token
+
+
+def list_for(principal: Principal) -> list[Device]:
+    return list(
+        Device.select()
+        .where(Device.user == principal.user_id)
+        .order_by(Device.created_at, Device.id)
+    )
+
+
+def get(principal: Principal, device_id: uuid.UUID) -> Device:
+    """The caller's device; another user's is 403 (never its data), an unknown id 404."""
+    device = Device.get_or_none(Device.id == device_id)
+    if device is None:
+        raise NotFound(f"no device {device_id}")
+    if device.user_id != principal.user_id:
+        raise Forbidden("the device belongs to another user")
+    return device
+
+
+def get_changeable(principal: Principal, device_id: uuid.UUID) -> Device:
+    device = get(principal, device_id)
+    if principal.device_id is not None and principal.device_id != device.id:
+        raise Forbidden("a device token may change only its own device")
+    return device
+
+
+def update(principal: Principal, device_id: uuid.UUID, changes: dict[str, Any]) -> Device:
+    with write_transaction():
+        device = get_changeable(principal, device_id)
+        if device.enabled and changes.get("enabled") is False:
+            # Its JWTs die for good, not just while disabled: re-enabling means a new device-login.
+            device.token_generation += 1
+        for name in UPDATABLE:
+            if name in changes:
+                setattr(device, name, changes[name])
+        device.updated_at = utcnow()
+        device.save()
+    return device
+
+
+def delete(principal: Principal, device_id: uuid.UUID) -> None:
+    with write_transaction():
+        get_changeable(principal, device_id).delete_instance()
+
+
+def regenerate_token(principal: Principal, device_id: uuid.UUID) -> str:
+    """The old token and every JWT issued from it stop working at once (generation bump)."""
+    token, token_hash = credentials.new_device_token()
+    with write_transaction():
+        device = get_changeable(principal, device_id)
+        device.token_hash = token_hash
+        device.token_generation += 1
+        device.updated_at = utcnow()
+        device.save()
+    return token

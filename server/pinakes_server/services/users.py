@@ -1,0 +1,91 @@
+"""Users: registration, login, and the principal a verified token stands for."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import peewee
+
+from ..auth import Claims, DeviceBinding, Principal
+from ..errors import Conflict, Forbidden, Unauthorized
+from ..storage.db import write_transaction
+from ..storage.tables import Device, User
+from . import credentials
+
+T = TypeVar("T")
+
+BAD_CREDENTIALS = "wrong username or password"
+
+
+async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """argon2 takes tens of milliseconds of CPU: keep it off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+def _check_may_register(actor: Principal | None, open_registration: bool) -> bool:
+    """Whether the new user is the first one; Forbidden when registration is closed to `actor`."""
+    first = not User.select().exists()
+    if not (first or open_registration or (actor is not None and actor.is_admin)):
+        raise Forbidden("registration is closed: an admin must create new users")
+    return first
+
+
+async def register(
+    username: str, password: str, actor: Principal | None, open_registration: bool
+) -> User:
+    """The first user becomes admin; later ones need open registration or an admin."""
+    _check_may_register(actor, open_registration)  # before paying for the hash
+    password_hash = await _off_loop(credentials.hash_password, password)
+    with write_transaction():
+        first = _check_may_register(actor, open_registration)  # again, under the write lock
+        try:
+            return User.create(
+                username=username,
+                username_key=username.casefold(),
+                password_hash=password_hash,
+                is_admin=first,
+            )
+        except peewee.IntegrityError:
+            raise Conflict(f"the username {username!r} is taken") from None
+
+
+async def authenticate_password(username: str, password: str) -> User:
+    user = User.get_or_none(User.username_key == username.casefold())
+    stored = user.password_hash if user is not None else None
+    # Verified even for an unknown name, so the answer takes as long either way.
+    matches = await _off_loop(credentials.verify_password, stored, password)
+    if user is None or not matches:
+        raise Unauthorized(BAD_CREDENTIALS)
+    return user
+
+
+def device_for_token(device_token: str) -> Device:
+    device = Device.get_or_none(Device.token_hash == credentials.hash_device_token(device_token))
+    if device is None or not device.enabled:
+        raise Unauthorized("the device token is unknown, rotated or disabled")
+    return device
+
+
+def device_binding(device: Device) -> DeviceBinding:
+    return DeviceBinding(device.id, device.token_generation)
+
+
+def principal_for(claims: Claims) -> Principal:
+    """A verified token still counts only while its user (and device) are as it says."""
+    user = User.get_or_none(User.id == claims.user_id)
+    if user is None:
+        raise Unauthorized("the token's user no longer exists")
+    if claims.device is None:
+        return Principal(user.id, user.is_admin)
+    device = Device.get_or_none((Device.id == claims.device.device_id) & (Device.user == user.id))
+    if device is None or not device.enabled:
+        raise Unauthorized("the token's device is deleted or disabled")
+    if device.token_generation != claims.device.generation:
+        raise Unauthorized("the token's device token was regenerated")
+    return Principal(user.id, user.is_admin, device.id)
+
+
+def get_user(user_id: object) -> User:
+    return User.get_by_id(user_id)

@@ -1,0 +1,1 @@
+"""Persistence: the Peewee database and its tables."""

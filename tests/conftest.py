@@ -1,0 +1,177 @@
+"""Live servers on 127.0.0.1 for the API tests, and helpers to act as users and devices."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(data_dir: Path, **env: str) -> LiveServer:
+    port = free_port()
+    log = data_dir.parent / f"{data_dir.name}.log"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PINAKES_")}
+    environment.update(env)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pinakes_server.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--data-dir", str(data_dir)],
+            stdout=output, stderr=subprocess.STDOUT, env=environment, cwd=ROOT,
+        )  # fmt: skip
+    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"server did not come up:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
+    started: list[LiveServer] = []
+
+    def factory(**env: str) -> LiveServer:
+        server = start_server(tmp_path_factory.mktemp("server") / "data", **env)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+    for server in started:
+        # Any 500 in a server's log is a bug, whichever test provoked it.
+        assert "unhandled error" not in server.log.read_text(), server.log.read_text()
+        assert "breaks the contract" not in server.log.read_text(), server.log.read_text()
+
+
+@dataclass
+class Account:
+    server: LiveServer
+    username: str
+    user_id: str
+    token: str
+    is_admin: bool = False
+    devices: dict[str, str] = field(default_factory=dict)  # device id → device token
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        return self.server.client(token or self.token)
+
+    def add_device(self, name: str = "laptop", device_type: str = "laptop") -> tuple[str, str]:
+        with self.client() as api:
+            reply = api.post(
+                "/api/v1/sync/devices", json={"name": name, "device_type": device_type}
+            )
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        self.devices[body["device"]["id"]] = body["device_token"]
+        return body["device"]["id"], body["device_token"]
+
+    def device_jwt(self, device_token: str) -> str:
+        with self.client() as api:
+            reply = api.post("/api/v1/auth/device-login", json={"device_token": device_token})
+        assert reply.status_code == 200, reply.text
+        return reply.json()["access_token"]
+
+
+def login(server: LiveServer, username: str, password: str = PASSWORD) -> str:
+    with server.client() as api:
+        reply = api.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert reply.status_code == 200, reply.text
+    return reply.json()["access_token"]
+
+
+def register(server: LiveServer, username: str, token: str | None = None) -> httpx.Response:
+    with server.client(token) as api:
+        return api.post("/api/v1/auth/register", json={"username": username, "password": PASSWORD})
+
+
+@pytest.fixture(scope="session")
+def server(server_factory: Callable[..., LiveServer]) -> LiveServer:
+    """The shared server: default (closed) registration, SQLite in a temp data dir."""
+    return server_factory()
+
+
+@pytest.fixture(scope="session")
+def admin(server: LiveServer) -> Account:
+    reply = register(server, "admin")
+    assert reply.status_code == 201, reply.text
+    return Account(server, "admin", reply.json()["id"], login(server, "admin"), is_admin=True)
+
+
+@pytest.fixture
+def make_user(server: LiveServer, admin: Account) -> Callable[[], Account]:
+    """Fresh users, created by the admin, so tests never see each other's objects."""
+
+    def make() -> Account:
+        username = f"u{uuid.uuid4().hex[:12]}"
+        reply = register(server, username, admin.token)
+        assert reply.status_code == 201, reply.text
+        return Account(server, username, reply.json()["id"], login(server, username))
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user: Callable[[], Account]) -> Account:
+    return make_user()
+
+
+@pytest.fixture
+def bob(make_user: Callable[[], Account]) -> Account:
+    return make_user()
+
+
+def assert_problem(reply: httpx.Response, status: int, type_: str | None = None) -> dict:
+    """A problem+json answer with the status and (when given) the type slug."""
+    assert reply.status_code == status, reply.text
+    assert reply.headers["content-type"].startswith("application/problem+json")
+    body = reply.json()
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= body.keys()
+    if type_ is not None:
+        assert body["type"] == type_, body
+    return body
