@@ -179,9 +179,7 @@ def test_forged_tokens_are_401(alice: Account, forge: Forge) -> None:
     assert status_with(alice, forge(alice, secret_of(alice.server))) == 401
 
 
-@pytest.mark.parametrize(
-    "header", ["", "Bearer", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b"]
-)
+@pytest.mark.parametrize("header", ["", "Bearer", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b"])
 def test_malformed_authorization_headers_are_401(alice: Account, header: str) -> None:
     with alice.server.client() as api:
         reply = api.get("/api/v1/auth/me", headers={"Authorization": header})

@@ -19,7 +19,7 @@ PENDING = {
 
 @operation(*PENDING)
 async def not_implemented(request: Request, **_: str) -> HTTPResponse:
-    operation_id = request.route.ctx.operation.operation_id
+    operation_id = request.ctx.operation.operation_id
     raise NotImplementedYet(
         f"{operation_id} is not implemented yet (issue {PENDING[operation_id]})"
     )

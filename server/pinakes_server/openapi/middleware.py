@@ -18,11 +18,6 @@ from ..services import users
 from .spec import AuthMode, Operation
 
 
-def _operation(request: Request) -> Operation | None:
-    route = request.route
-    return getattr(route.ctx, "operation", None) if route is not None else None
-
-
 def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
     """401 decided from the header alone, before any body is looked at."""
     if mode is AuthMode.NONE:
@@ -40,6 +35,7 @@ def guard(operation: Operation, handler: Handler) -> Handler:
 
     @wraps(handler)
     async def guarded(request: Request, **params: str) -> HTTPResponse:
+        request.ctx.operation = operation
         request.ctx.principal = _principal(request, operation.auth)
         request.app.ctx.contract.check_request(request, operation)
         return await handler(request, **params)
@@ -52,7 +48,8 @@ _UNDOCUMENTED_PLACEHOLDER = 501
 
 
 async def after_response(request: Request, response: HTTPResponse) -> HTTPResponse | None:
-    operation = _operation(request)
+    # Unset when the request failed before reaching an operation (404, 405, 413 …).
+    operation: Operation | None = getattr(request.ctx, "operation", None)
     if operation is None or response.status == _UNDOCUMENTED_PLACEHOLDER:
         return None
     try:
