@@ -57,6 +57,9 @@ def test_list_shows_only_the_callers_devices(alice: Account, bob: Account) -> No
         {"name": "ok", "device_type": "laptop", "sync_cursor": 5},
         {"name": "ok", "device_type": "laptop", "enabled": False},
         {"name": 5, "device_type": "laptop"},
+        {"name": "tab\there", "device_type": "laptop"},
+        {"name": "nul\u0000", "device_type": "laptop"},
+        {"name": "ok", "device_type": "laptop", "os_info": "line\nbreak"},
     ],
 )
 def test_register_rejects_invalid_bodies(alice: Account, body: dict[str, object]) -> None:

@@ -38,9 +38,14 @@ def test_body_over_the_limit_is_413(server: LiveServer) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"username":', b'{"username": "\xff\xfe"}', b"[]", b"null", b"42", b'"text"'],
-    ids=["truncated", "not-utf8", "array", "null", "number", "string"],
-)
+    [
+        b'{"username":', b'{"username": "\xff\xfe"}', b"[]", b"null", b"42", b'"text"',
+        b"[" * 100_000 + b"]" * 100_000, b'{"username": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"username": "\\ud800x", "password": "long enough"}', b"\xef\xbb\xbf{}",
+    ],
+    ids=["truncated", "not-utf8", "array", "null", "number", "string", "deep", "deep-field",
+         "lone-surrogate", "bom"],
+)  # fmt: skip
 def test_malformed_json_is_400(server: LiveServer, content: bytes) -> None:
     with server.client() as api:
         reply = api.post(LOGIN, content=content, headers={"content-type": "application/json"})

@@ -19,7 +19,7 @@ class Device:
     """
     Attributes:
         id (UUID):  Example: 7d9e1f20-3a4b-4c5d-8e6f-708192a3b4c5.
-        name (str):  Example: Alice's laptop.
+        name (str): Any text without control characters. Example: Alice's laptop.
         device_type (DeviceType):
         os_info (None | str):  Example: Linux 6.12.
         client_version (None | str):  Example: pinakes-sync 0.1.0.

@@ -15,7 +15,7 @@ T = TypeVar("T", bound="DeviceUpdate")
 class DeviceUpdate:
     """
     Attributes:
-        name (str | Unset):  Example: Alice's laptop.
+        name (str | Unset): Any text without control characters. Example: Alice's laptop.
         enabled (bool | Unset):
         os_info (None | str | Unset):  Example: Linux 6.12.
         client_version (None | str | Unset):  Example: pinakes-sync 0.1.0.

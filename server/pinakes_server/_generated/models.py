@@ -91,7 +91,13 @@ class DeviceLogin(BaseModel):
         extra="forbid",
     )
     device_token: Annotated[
-        str, Field(examples=["pkd_Zm9vYmFy..."], max_length=256, min_length=1)
+        str,
+        Field(
+            examples=["pkd_Zm9vYmFy..."],
+            max_length=256,
+            min_length=1,
+            pattern="^[A-Za-z0-9_-]+$",
+        ),
     ]
 
 
@@ -123,12 +129,29 @@ class Device(BaseModel):
     )
     id: Annotated[UUID, Field(examples=["7d9e1f20-3a4b-4c5d-8e6f-708192a3b4c5"])]
     name: Annotated[
-        str, Field(examples=["Alice's laptop"], max_length=128, min_length=1)
+        str,
+        Field(
+            description="Any text without control characters.",
+            examples=["Alice's laptop"],
+            max_length=128,
+            min_length=1,
+            pattern="^[^\\x00-\\x1f\\x7f]+$",
+        ),
     ]
     device_type: DeviceType
-    os_info: Annotated[str | None, Field(examples=["Linux 6.12"], max_length=256)]
+    os_info: Annotated[
+        str | None,
+        Field(
+            examples=["Linux 6.12"], max_length=256, pattern="^[^\\x00-\\x1f\\x7f]*$"
+        ),
+    ]
     client_version: Annotated[
-        str | None, Field(examples=["pinakes-sync 0.1.0"], max_length=64)
+        str | None,
+        Field(
+            examples=["pinakes-sync 0.1.0"],
+            max_length=64,
+            pattern="^[^\\x00-\\x1f\\x7f]*$",
+        ),
     ]
     enabled: bool
     sync_cursor: Annotated[int, Field(ge=0)]
@@ -143,14 +166,29 @@ class DeviceCreate(BaseModel):
         extra="forbid",
     )
     name: Annotated[
-        str, Field(examples=["Alice's laptop"], max_length=128, min_length=1)
+        str,
+        Field(
+            description="Any text without control characters.",
+            examples=["Alice's laptop"],
+            max_length=128,
+            min_length=1,
+            pattern="^[^\\x00-\\x1f\\x7f]+$",
+        ),
     ]
     device_type: DeviceType
-    os_info: Annotated[str | None, Field(examples=["Linux 6.12"], max_length=256)] = (
-        None
-    )
+    os_info: Annotated[
+        str | None,
+        Field(
+            examples=["Linux 6.12"], max_length=256, pattern="^[^\\x00-\\x1f\\x7f]*$"
+        ),
+    ] = None
     client_version: Annotated[
-        str | None, Field(examples=["pinakes-sync 0.1.0"], max_length=64)
+        str | None,
+        Field(
+            examples=["pinakes-sync 0.1.0"],
+            max_length=64,
+            pattern="^[^\\x00-\\x1f\\x7f]*$",
+        ),
     ] = None
 
 
@@ -159,14 +197,29 @@ class DeviceUpdate(BaseModel):
         extra="forbid",
     )
     name: Annotated[
-        str | None, Field(examples=["Alice's laptop"], max_length=128, min_length=1)
+        str | None,
+        Field(
+            description="Any text without control characters.",
+            examples=["Alice's laptop"],
+            max_length=128,
+            min_length=1,
+            pattern="^[^\\x00-\\x1f\\x7f]+$",
+        ),
     ] = None
     enabled: bool | None = None
-    os_info: Annotated[str | None, Field(examples=["Linux 6.12"], max_length=256)] = (
-        None
-    )
+    os_info: Annotated[
+        str | None,
+        Field(
+            examples=["Linux 6.12"], max_length=256, pattern="^[^\\x00-\\x1f\\x7f]*$"
+        ),
+    ] = None
     client_version: Annotated[
-        str | None, Field(examples=["pinakes-sync 0.1.0"], max_length=64)
+        str | None,
+        Field(
+            examples=["pinakes-sync 0.1.0"],
+            max_length=64,
+            pattern="^[^\\x00-\\x1f\\x7f]*$",
+        ),
     ] = None
 
 

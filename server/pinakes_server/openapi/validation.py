@@ -124,11 +124,11 @@ class ContractValidator:
 
     def __init__(self, spec: dict, *, validate_responses: bool) -> None:
         schema = SchemaPath.from_dict(spec, resolved_cache_maxsize=4096)
-        self.requests = V30RequestValidator(schema)
-        # openapi-core reads only application/json as JSON; our errors are problem+json.
-        self.responses = V30ResponseValidator(
-            schema, extra_media_type_deserializers={PROBLEM_JSON: _json}
-        )
+        # orjson, not the stdlib: it bounds nesting (a RecursionError would be a 500) and is
+        # fast. openapi-core reads only application/json as JSON; our errors are problem+json.
+        json_readers = {"application/json": _json, PROBLEM_JSON: _json}
+        self.requests = V30RequestValidator(schema, extra_media_type_deserializers=json_readers)
+        self.responses = V30ResponseValidator(schema, extra_media_type_deserializers=json_readers)
         self.response_headers = V30ResponseHeadersValidator(schema)
         self.validate_responses = validate_responses
 
