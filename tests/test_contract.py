@@ -67,7 +67,7 @@ def operation_objects() -> list[tuple[Operation, dict[str, Any]]]:
 
 def test_the_contract_is_valid_openapi() -> None:
     validate(SPEC)
-    assert SPEC["openapi"] == "3.0.3"
+    assert SPEC["openapi"] == "3.1.0"
     assert SPEC["servers"] == [{"url": "/"}]
 
 

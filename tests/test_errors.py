@@ -132,7 +132,7 @@ def test_health_and_contract_need_no_token(server: LiveServer) -> None:
         assert api.get("/health").json() == {"status": "ok", "version": "0.1.0"}
         spec = api.get("/openapi.json")
         assert spec.headers["content-type"] == "application/json"
-        assert spec.json()["openapi"] == "3.0.3"
+        assert spec.json()["openapi"] == "3.1.0"
 
 
 def test_docs_page_and_its_assets_are_served_locally(server: LiveServer) -> None:

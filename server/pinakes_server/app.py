@@ -13,6 +13,7 @@ from .openapi import middleware
 from .openapi.spec import load_spec, operations
 from .openapi.validation import ContractValidator
 from .routing import register_routes
+from .services.notifier import ChangeNotifier
 from .storage.db import close_database, open_database
 
 
@@ -25,6 +26,10 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     app.config.AUTO_EXTEND = False  # sanic-ext would publish a spec of its own
     app.config.REQUEST_MAX_SIZE = config.max_json_body
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    # Long-polls hold a request up to 60 s: the response timeout must outlast them.
+    app.config.RESPONSE_TIMEOUT = 90
+    # A 1024-byte library path, percent-encoded, in a URL or query: up to ~12 KiB of head.
+    app.config.REQUEST_MAX_HEADER_SIZE = 16384
     app.ctx.config = config
 
     spec = load_spec()
@@ -41,6 +46,8 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
         app.ctx.tokens = TokenCodec(
             secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds
         )
+        app.ctx.notifier = ChangeNotifier()
+        app.add_task(app.ctx.notifier.run(), name="long-poll-notifier")
 
     @app.after_server_stop
     async def close_store(app: Sanic) -> None:

@@ -50,6 +50,8 @@ class Config:
     open_registration: bool = False
     validate_responses: bool = True
     max_json_body: int = 4 * 1024 * 1024
+    # Longest a change-feed long-poll is held, whatever `wait` asks (proxies may need less).
+    long_poll_max_seconds: int = 60
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -64,6 +66,9 @@ class Config:
             "open_registration": _flag(env, "PINAKES_OPEN_REGISTRATION", cls.open_registration),
             "validate_responses": _flag(env, "PINAKES_VALIDATE_RESPONSES", cls.validate_responses),
             "max_json_body": _int(env, "PINAKES_MAX_JSON_BODY", cls.max_json_body, 1024),
+            "long_poll_max_seconds": _int(
+                env, "PINAKES_LONG_POLL_MAX_SECONDS", cls.long_poll_max_seconds, 0
+            ),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from sanic import HTTPResponse, Request
-from sanic.exceptions import SanicException
+from sanic.exceptions import RequestCancelled, SanicException
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("pinakes.errors")
@@ -38,6 +38,11 @@ class ValidationFailed(ApiError):
 
     def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail, errors=errors or [])
+
+    @classmethod
+    def at(cls, location: str, message: str) -> ValidationFailed:
+        """One issue at one location, e.g. `body.changes[3].path`."""
+        return cls(f"{location}: {message}", [{"location": location, "message": message}])
 
 
 class BadRequest(ApiError):
@@ -100,6 +105,8 @@ def render_error(exc: BaseException) -> HTTPResponse:
         return problem_response(
             exc.status, exc.type, exc.title, exc.detail, exc.headers, **exc.extra
         )
+    if isinstance(exc, RequestCancelled):  # the client went away; nobody reads this answer
+        return problem_response(503, "request-cancelled", "Request cancelled", "cancelled")
     if isinstance(exc, SanicException) and exc.status_code in _SANIC_SLUGS:
         slug, title = _SANIC_SLUGS[exc.status_code]
         headers = {k: str(v) for k, v in (getattr(exc, "headers", None) or {}).items()}

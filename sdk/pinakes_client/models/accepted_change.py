@@ -14,8 +14,7 @@ T = TypeVar("T", bound="AcceptedChange")
 class AcceptedChange:
     """
     Attributes:
-        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. Example:
-            Books/Ursula K. Le Guin/The Dispossessed.epub.
+        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
         version (int):
         seq (int | None): The change-log entry it made; null when nothing changed.
     """

@@ -19,8 +19,7 @@ class Change:
     """
     Attributes:
         seq (int):
-        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. Example:
-            Books/Ursula K. Le Guin/The Dispossessed.epub.
+        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
         change_type (ChangeType):
         content_hash (None | str):
         size (int | None):

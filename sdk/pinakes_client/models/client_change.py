@@ -17,16 +17,14 @@ T = TypeVar("T", bound="ClientChange")
 class ClientChange:
     """
     Attributes:
-        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. Example:
-            Books/Ursula K. Le Guin/The Dispossessed.epub.
+        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
         change_type (ChangeType):
-        content_hash (str | Unset): Lowercase hex SHA-256. Example:
-            9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.
+        content_hash (str | Unset): Lowercase hex SHA-256.
         size (int | Unset):
         mtime (datetime.datetime | Unset):
         base_version (int | Unset): The server version the device last synced; 0 or absent: it did not have it.
         old_path (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a
-            segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            segment.
     """
 
     path: str

@@ -20,8 +20,7 @@ class Conflict:
     """
     Attributes:
         id (UUID):
-        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. Example:
-            Books/Ursula K. Le Guin/The Dispossessed.epub.
+        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
         old_path (None | str):
         device_id (UUID):
         change_type (ChangeType):
@@ -194,9 +193,9 @@ class Conflict:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                resolution_type_1 = Resolution(data)
+                resolution_type_0 = Resolution(data)
 
-                return resolution_type_1
+                return resolution_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | Resolution, data)

@@ -13,8 +13,8 @@ T = TypeVar("T", bound="Credentials")
 class Credentials:
     """
     Attributes:
-        username (str):  Example: alice.
-        password (str):  Example: correct horse battery.
+        username (str):
+        password (str):
     """
 
     username: str

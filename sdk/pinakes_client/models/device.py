@@ -18,11 +18,11 @@ T = TypeVar("T", bound="Device")
 class Device:
     """
     Attributes:
-        id (UUID):  Example: 7d9e1f20-3a4b-4c5d-8e6f-708192a3b4c5.
-        name (str): Any text without control characters. Example: Alice's laptop.
+        id (UUID):
+        name (str): Any text without control characters.
         device_type (DeviceType):
-        os_info (None | str):  Example: Linux 6.12.
-        client_version (None | str):  Example: pinakes-sync 0.1.0.
+        os_info (None | str):
+        client_version (None | str):
         enabled (bool):
         sync_cursor (int):
         last_seen_at (datetime.datetime | None):

@@ -16,10 +16,10 @@ T = TypeVar("T", bound="DeviceCreate")
 class DeviceCreate:
     """
     Attributes:
-        name (str): Any text without control characters. Example: Alice's laptop.
+        name (str): Any text without control characters.
         device_type (DeviceType):
-        os_info (None | str | Unset):  Example: Linux 6.12.
-        client_version (None | str | Unset):  Example: pinakes-sync 0.1.0.
+        os_info (None | str | Unset):
+        client_version (None | str | Unset):
     """
 
     name: str

@@ -13,7 +13,7 @@ T = TypeVar("T", bound="DeviceLogin")
 class DeviceLogin:
     """
     Attributes:
-        device_token (str):  Example: pkd_Zm9vYmFy....
+        device_token (str):
     """
 
     device_token: str

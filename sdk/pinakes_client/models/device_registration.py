@@ -19,7 +19,7 @@ class DeviceRegistration:
     """
     Attributes:
         device (Device):
-        device_token (str): Shown only here: store it safely. Example: pkd_Zm9vYmFy....
+        device_token (str): Shown only here: store it safely.
     """
 
     device: Device

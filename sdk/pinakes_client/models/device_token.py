@@ -14,7 +14,7 @@ T = TypeVar("T", bound="DeviceToken")
 class DeviceToken:
     """
     Attributes:
-        device_token (str): Shown only here: store it safely. Example: pkd_Zm9vYmFy....
+        device_token (str): Shown only here: store it safely.
     """
 
     device_token: str

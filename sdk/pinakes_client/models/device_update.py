@@ -15,10 +15,10 @@ T = TypeVar("T", bound="DeviceUpdate")
 class DeviceUpdate:
     """
     Attributes:
-        name (str | Unset): Any text without control characters. Example: Alice's laptop.
+        name (str | Unset): Any text without control characters.
         enabled (bool | Unset):
-        os_info (None | str | Unset):  Example: Linux 6.12.
-        client_version (None | str | Unset):  Example: pinakes-sync 0.1.0.
+        os_info (None | str | Unset):
+        client_version (None | str | Unset):
     """
 
     name: str | Unset = UNSET

@@ -17,7 +17,7 @@ class Health:
     """
     Attributes:
         status (HealthStatus):
-        version (str):  Example: 0.1.0.
+        version (str):
     """
 
     status: HealthStatus

@@ -21,10 +21,10 @@ class Problem:
     """An RFC 9457 problem. `type` is a stable slug to switch on.
 
     Attributes:
-        type_ (str):  Example: validation-failed.
-        title (str):  Example: Request validation failed.
-        status (int):  Example: 400.
-        detail (str):  Example: body.name: '' is too short.
+        type_ (str):
+        title (str):
+        status (int):
+        detail (str):
         errors (list[ValidationIssue] | Unset):
         missing_chunks (list[int] | Unset):
     """

@@ -16,9 +16,9 @@ T = TypeVar("T", bound="Token")
 class Token:
     """
     Attributes:
-        access_token (str):  Example: eyJhbGciOiJIUzI1NiIs....
+        access_token (str):
         token_type (TokenTokenType):
-        expires_in (int): Seconds until the token expires. Example: 3600.
+        expires_in (int): Seconds until the token expires.
     """
 
     access_token: str

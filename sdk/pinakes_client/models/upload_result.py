@@ -75,9 +75,9 @@ class UploadResult:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                file_type_1 = UploadedFile.from_dict(data)
+                file_type_0 = UploadedFile.from_dict(data)
 
-                return file_type_1
+                return file_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | UploadedFile, data)
@@ -90,9 +90,9 @@ class UploadResult:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                conflict_type_1 = Conflict.from_dict(data)
+                conflict_type_0 = Conflict.from_dict(data)
 
-                return conflict_type_1
+                return conflict_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(Conflict | None, data)

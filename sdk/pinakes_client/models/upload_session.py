@@ -20,9 +20,7 @@ class UploadSession:
     Attributes:
         id (UUID):
         target_path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
-            Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
-        expected_hash (str): Lowercase hex SHA-256. Example:
-            9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.
+        expected_hash (str): Lowercase hex SHA-256.
         expected_size (int):
         chunk_size (int):
         chunk_count (int):

@@ -16,8 +16,8 @@ T = TypeVar("T", bound="User")
 class User:
     """
     Attributes:
-        id (UUID):  Example: 3f0b6a2e-8c1d-4e5f-9a7b-1c2d3e4f5a6b.
-        username (str):  Example: alice.
+        id (UUID):
+        username (str):
         is_admin (bool):
         created_at (datetime.datetime):
     """

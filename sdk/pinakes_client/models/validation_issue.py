@@ -14,8 +14,8 @@ T = TypeVar("T", bound="ValidationIssue")
 class ValidationIssue:
     """
     Attributes:
-        location (str):  Example: body.name.
-        message (str):  Example: '' is too short.
+        location (str):
+        message (str):
     """
 
     location: str

@@ -155,8 +155,8 @@ class Device(BaseModel):
     ]
     enabled: bool
     sync_cursor: Annotated[int, Field(ge=0)]
-    last_seen_at: Annotated[AwareDatetime | None, Field(...)]
-    last_sync_at: Annotated[AwareDatetime | None, Field(...)]
+    last_seen_at: AwareDatetime | None
+    last_sync_at: AwareDatetime | None
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
@@ -259,6 +259,19 @@ class LibraryPath(RootModel[str]):
             max_length=1024,
             min_length=1,
             pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+
+
+class ContentHash(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
         ),
     ]
 
@@ -373,44 +386,17 @@ class Conflict(BaseModel):
             pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
         ),
     ]
-    old_path: Annotated[
-        str | None,
-        Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
-            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
-            max_length=1024,
-            min_length=1,
-            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
-        ),
-    ]
+    old_path: LibraryPath | None
     device_id: UUID
     change_type: ChangeType
-    local_hash: Annotated[
-        str | None,
-        Field(
-            description="Lowercase hex SHA-256.",
-            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
-            max_length=64,
-            min_length=64,
-            pattern="^[0-9a-f]{64}$",
-        ),
-    ]
+    local_hash: ContentHash | None
     local_size: Annotated[int | None, Field(ge=0)]
-    local_mtime: Annotated[AwareDatetime | None, Field(...)]
-    server_hash: Annotated[
-        str | None,
-        Field(
-            description="Lowercase hex SHA-256.",
-            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
-            max_length=64,
-            min_length=64,
-            pattern="^[0-9a-f]{64}$",
-        ),
-    ]
+    local_mtime: AwareDatetime | None
+    server_hash: ContentHash | None
     server_version: Annotated[int, Field(ge=0)]
     detected_at: AwareDatetime
-    resolved_at: Annotated[AwareDatetime | None, Field(...)]
-    resolution: Annotated[Resolution | None, Field(...)]
+    resolved_at: AwareDatetime | None
+    resolution: Resolution | None
 
 
 class ReportResult(BaseModel):
@@ -445,30 +431,12 @@ class Change(BaseModel):
         ),
     ]
     change_type: ChangeType
-    content_hash: Annotated[
-        str | None,
-        Field(
-            description="Lowercase hex SHA-256.",
-            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
-            max_length=64,
-            min_length=64,
-            pattern="^[0-9a-f]{64}$",
-        ),
-    ]
+    content_hash: ContentHash | None
     size: Annotated[int | None, Field(ge=0)]
-    mtime: Annotated[AwareDatetime | None, Field(...)]
+    mtime: AwareDatetime | None
     version: Annotated[int, Field(ge=1)]
-    old_path: Annotated[
-        str | None,
-        Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
-            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
-            max_length=1024,
-            min_length=1,
-            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
-        ),
-    ]
-    device_id: Annotated[UUID | None, Field(...)]
+    old_path: LibraryPath | None
+    device_id: UUID | None
     timestamp: AwareDatetime
 
 
@@ -512,7 +480,7 @@ class FileEntry(BaseModel):
         ),
     ]
     size: Annotated[int, Field(ge=0)]
-    mtime: Annotated[AwareDatetime | None, Field(...)]
+    mtime: AwareDatetime | None
 
 
 class FilesPage(BaseModel):
@@ -521,14 +489,8 @@ class FilesPage(BaseModel):
     )
     files: list[FileEntry]
     next_after: Annotated[
-        str | None,
-        Field(
-            description="Pass as `after` for the next page; null on the last page.",
-            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
-            max_length=1024,
-            min_length=1,
-            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
-        ),
+        LibraryPath | None,
+        Field(description="Pass as `after` for the next page; null on the last page."),
     ]
     cursor: Annotated[
         int, Field(description="The user's last seq when this page was read.", ge=0)
@@ -672,8 +634,8 @@ class UploadResult(BaseModel):
         extra="forbid",
     )
     session: UploadSession
-    file: Annotated[UploadedFile | None, Field(...)]
-    conflict: Annotated[Conflict | None, Field(...)]
+    file: UploadedFile | None
+    conflict: Conflict | None
 
 
 class Problem(BaseModel):

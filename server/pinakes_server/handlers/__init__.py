@@ -1,6 +1,6 @@
 """Thin handlers, one module per tag: parse → call a service → render."""
 
-from . import auth, devices, meta, pending
+from . import auth, conflicts, devices, meta, pending, sync
 from .registry import HANDLERS
 
-__all__ = ["HANDLERS", "auth", "devices", "meta", "pending"]
+__all__ = ["HANDLERS", "auth", "conflicts", "devices", "meta", "pending", "sync"]

@@ -8,9 +8,6 @@ from ..errors import NotImplementedYet
 from .registry import operation
 
 PENDING = {
-    # issue 3: sync core
-    "report_changes": 3, "get_changes": 3, "list_files": 3, "ack_changes": 3,
-    "list_conflicts": 3, "resolve_conflict": 3,
     # issue 4: content transfer
     "create_upload": 4, "get_upload": 4, "cancel_upload": 4, "upload_chunk": 4,
     "complete_upload": 4, "download_file": 4, "head_file": 4,

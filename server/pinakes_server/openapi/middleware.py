@@ -52,6 +52,9 @@ async def after_response(request: Request, response: HTTPResponse) -> HTTPRespon
     operation: Operation | None = getattr(request.ctx, "operation", None)
     if operation is None or response.status == _UNDOCUMENTED_PLACEHOLDER:
         return None
+    if request.conn_info is not None and request.conn_info.lost:
+        return None  # the client has gone: there is nobody to answer
+
     try:
         request.app.ctx.contract.check_response(request, operation, response)
     except ApiError as exc:

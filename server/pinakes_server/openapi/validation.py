@@ -16,10 +16,10 @@ from openapi_core.validation.request.exceptions import (
     ParameterValidationError,
     SecurityValidationError,
 )
-from openapi_core.validation.request.validators import V30RequestValidator
+from openapi_core.validation.request.validators import V31RequestValidator
 from openapi_core.validation.response.validators import (
-    V30ResponseHeadersValidator,
-    V30ResponseValidator,
+    V31ResponseHeadersValidator,
+    V31ResponseValidator,
 )
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from sanic import HTTPResponse, Request
@@ -31,6 +31,7 @@ from .spec import Operation
 
 log = logging.getLogger("pinakes.openapi")
 MAX_MESSAGE = 200
+OCTETS = "application/octet-stream"
 
 
 class UnsupportedMediaType(ApiError):
@@ -119,6 +120,10 @@ def _json(value: bytes, **_parameters: str) -> object:
     return orjson.loads(value)
 
 
+def _latin1(value: bytes, **_parameters: str) -> str:
+    return value.decode("latin-1")
+
+
 class ContractValidator:
     """Built once per process: the resolved contract and the validators that read it."""
 
@@ -126,10 +131,11 @@ class ContractValidator:
         schema = SchemaPath.from_dict(spec, resolved_cache_maxsize=4096)
         # orjson, not the stdlib: it bounds nesting (a RecursionError would be a 500) and is
         # fast. openapi-core reads only application/json as JSON; our errors are problem+json.
-        json_readers = {"application/json": _json, PROBLEM_JSON: _json}
-        self.requests = V30RequestValidator(schema, extra_media_type_deserializers=json_readers)
-        self.responses = V30ResponseValidator(schema, extra_media_type_deserializers=json_readers)
-        self.response_headers = V30ResponseHeadersValidator(schema)
+        # Under 3.1 openapi-core checks a binary body as a string (openapi-core #854).
+        readers = {"application/json": _json, PROBLEM_JSON: _json, OCTETS: _latin1}
+        self.requests = V31RequestValidator(schema, extra_media_type_deserializers=readers)
+        self.responses = V31ResponseValidator(schema, extra_media_type_deserializers=readers)
+        self.response_headers = V31ResponseHeadersValidator(schema)
         self.validate_responses = validate_responses
 
     def check_request(self, request: Request, operation: Operation) -> None:

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from ..auth import Principal
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, NotFound, ValidationFailed
 from ..storage.db import write_transaction
 from ..storage.tables import Device, utcnow
 from . import credentials
@@ -38,6 +38,20 @@ def get(principal: Principal, device_id: uuid.UUID) -> Device:
         raise NotFound(f"no device {device_id}")
     if device.user_id != principal.user_id:
         raise Forbidden("the device belongs to another user")
+    return device
+
+
+def acting_device(principal: Principal, device_id: uuid.UUID | None, location: str) -> Device:
+    """The device a sync request acts for: the token's own, or the one a user token names."""
+    if principal.device_id is not None:
+        if device_id is not None and device_id != principal.device_id:
+            raise Forbidden("a device token acts only for its own device")
+        return Device.get_by_id(principal.device_id)
+    if device_id is None:
+        raise ValidationFailed.at(location, "is required with a user token (or a device token)")
+    device = get(principal, device_id)
+    if not device.enabled:
+        raise Forbidden("the device is disabled")
     return device
 
 

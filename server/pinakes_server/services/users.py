@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import peewee
@@ -11,12 +12,13 @@ import peewee
 from ..auth import Claims, DeviceBinding, Principal
 from ..errors import Conflict, Forbidden, Unauthorized
 from ..storage.db import write_transaction
-from ..storage.tables import Device, User
+from ..storage.tables import Device, User, UserSeq, utcnow
 from . import credentials
 
 T = TypeVar("T")
 
 BAD_CREDENTIALS = "wrong username or password"
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
@@ -41,7 +43,7 @@ async def register(
     with write_transaction():
         first = _check_may_register(actor, open_registration)  # again, under the write lock
         try:
-            return User.create(
+            user = User.create(
                 username=username,
                 username_key=username.casefold(),
                 password_hash=password_hash,
@@ -49,6 +51,8 @@ async def register(
             )
         except peewee.IntegrityError:
             raise Conflict(f"the username {username!r} is taken") from None
+        UserSeq.create(user=user)
+        return user
 
 
 async def authenticate_password(username: str, password: str) -> User:
@@ -84,7 +88,15 @@ def principal_for(claims: Claims) -> Principal:
         raise Unauthorized("the token's device is deleted or disabled")
     if device.token_generation != claims.device.generation:
         raise Unauthorized("the token's device token was regenerated")
+    _mark_seen(device)
     return Principal(user.id, user.is_admin, device.id)
+
+
+def _mark_seen(device: Device) -> None:
+    """last_seen_at, written at most once a minute per device to keep reads read-only."""
+    now = utcnow()
+    if device.last_seen_at is None or now - device.last_seen_at > SEEN_RESOLUTION:
+        Device.update(last_seen_at=now).where(Device.id == device.id).execute()
 
 
 def get_user(user_id: object) -> User:

@@ -62,4 +62,84 @@ class Device(BaseTable):
     updated_at = UTCDateTimeField(default=utcnow)
 
 
-TABLES: list[type[BaseTable]] = [User, Device]
+class UserSeq(BaseTable):
+    """Per-user change counter, updated inside every writing transaction: its lock orders seqs."""
+
+    user = peewee.ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
+    last_seq = peewee.BigIntegerField(default=0)
+    # Change rows with seq <= this were compacted away; older cursors must re-list (410).
+    compacted_through = peewee.BigIntegerField(default=0)
+
+
+class FileState(BaseTable):
+    """The server's current version of one path of one user; deleted=True is a tombstone."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    path = peewee.TextField()
+    version = peewee.BigIntegerField()
+    content_hash = peewee.CharField(max_length=64, null=True)
+    size = peewee.BigIntegerField(null=True)
+    mtime = UTCDateTimeField(null=True)
+    deleted = peewee.BooleanField(default=False)
+    # Set on the tombstone a move leaves at its old path: where it went, at which version,
+    # so that the same move retried is recognised and not turned into a conflict.
+    moved_to = peewee.TextField(null=True)
+    moved_to_version = peewee.BigIntegerField(null=True)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "path"), True),)
+
+
+class ChangeLog(BaseTable):
+    """Append-only: one row per applied change, seq 1, 2, 3 … per user without gaps."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    seq = peewee.BigIntegerField()
+    path = peewee.TextField()
+    change_type = peewee.CharField(max_length=16)
+    content_hash = peewee.CharField(max_length=64, null=True)
+    size = peewee.BigIntegerField(null=True)
+    mtime = UTCDateTimeField(null=True)
+    version = peewee.BigIntegerField()
+    old_path = peewee.TextField(null=True)
+    device_id = peewee.UUIDField(null=True)  # no foreign key: history outlives a deleted device
+    timestamp = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "seq"), True),)
+
+
+class UserBlob(BaseTable):
+    """Bytes a user has uploaded: knowing a hash never gives one user another user's bytes."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    content_hash = peewee.CharField(max_length=64)
+    size = peewee.BigIntegerField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "content_hash"), True),)
+
+
+class Conflict(BaseTable):
+    id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    device = peewee.ForeignKeyField(Device, on_delete="CASCADE")
+    path = peewee.TextField()
+    old_path = peewee.TextField(null=True)
+    change_type = peewee.CharField(max_length=16)
+    local_hash = peewee.CharField(max_length=64, null=True)
+    local_size = peewee.BigIntegerField(null=True)
+    local_mtime = UTCDateTimeField(null=True)
+    server_hash = peewee.CharField(max_length=64, null=True)
+    server_version = peewee.BigIntegerField()
+    detected_at = UTCDateTimeField(default=utcnow)
+    resolved_at = UTCDateTimeField(null=True)
+    resolution = peewee.CharField(max_length=16, null=True)
+
+    class Meta:
+        indexes = ((("user", "resolved_at"), False), (("device", "path"), False))
+
+
+TABLES: list[type[BaseTable]] = [User, Device, UserSeq, FileState, ChangeLog, UserBlob, Conflict]

@@ -106,7 +106,7 @@ def sync_detailed(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            255 a segment.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -145,7 +145,7 @@ def sync(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            255 a segment.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -179,7 +179,7 @@ async def asyncio_detailed(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            255 a segment.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -216,7 +216,7 @@ async def asyncio(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            255 a segment.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):

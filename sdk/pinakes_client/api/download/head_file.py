@@ -103,7 +103,7 @@ def sync_detailed(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            255 a segment.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -142,7 +142,7 @@ def sync(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            255 a segment.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -176,7 +176,7 @@ async def asyncio_detailed(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            255 a segment.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -213,7 +213,7 @@ async def asyncio(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            255 a segment.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):

@@ -82,7 +82,7 @@ def sync_detailed(
 
     Args:
         after (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in
-            UTF-8, 255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            UTF-8, 255 a segment.
         limit (int | Unset):  Default: 500.
 
     Raises:
@@ -118,7 +118,7 @@ def sync(
 
     Args:
         after (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in
-            UTF-8, 255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            UTF-8, 255 a segment.
         limit (int | Unset):  Default: 500.
 
     Raises:
@@ -149,7 +149,7 @@ async def asyncio_detailed(
 
     Args:
         after (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in
-            UTF-8, 255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            UTF-8, 255 a segment.
         limit (int | Unset):  Default: 500.
 
     Raises:
@@ -183,7 +183,7 @@ async def asyncio(
 
     Args:
         after (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in
-            UTF-8, 255 a segment. Example: Books/Ursula K. Le Guin/The Dispossessed.epub.
+            UTF-8, 255 a segment.
         limit (int | Unset):  Default: 500.
 
     Raises:

@@ -1,0 +1,98 @@
+"""Listing and resolving conflicts: keep_remote, keep_local or keep_both."""
+
+from __future__ import annotations
+
+import uuid
+
+from ..auth import Principal
+from ..errors import Conflict as ConflictError
+from ..errors import NotFound
+from ..storage.db import write_transaction
+from ..storage.tables import Conflict, Device, utcnow
+from .conflict_names import conflict_copy_path
+from .ledger import Ledger
+from .report import stored_sizes
+
+
+def list_open(principal: Principal, device: Device | None) -> list[Conflict]:
+    query = Conflict.select().where(
+        (Conflict.user == principal.user_id) & Conflict.resolved_at.is_null()
+    )
+    if device is not None:
+        query = query.where(Conflict.device == device.id)
+    return list(query.order_by(Conflict.detected_at, Conflict.id))
+
+
+def _missing_bytes(what: str) -> ConflictError:
+    return ConflictError(f"the device's bytes for {what} are not stored: upload them first")
+
+
+def _local_content(ledger: Ledger, conflict: Conflict) -> tuple[str, int]:
+    """The device's side of the conflict as (hash, size); 409 when its bytes are not stored."""
+    content_hash = conflict.local_hash
+    if content_hash is None and conflict.change_type == "moved":
+        old = ledger.state(conflict.old_path)
+        content_hash = old.content_hash if old.live else None  # a move carries old's content
+    sizes = stored_sizes(ledger.user_id, [content_hash] if content_hash else [])
+    if content_hash is None or content_hash not in sizes:
+        raise _missing_bytes(conflict.path)
+    return content_hash, sizes[content_hash]
+
+
+def _keep_local(ledger: Ledger, conflict: Conflict) -> None:
+    path = conflict.path
+    if conflict.change_type == "deleted":
+        if ledger.state(path).live:
+            ledger.delete(path)
+        return
+    content_hash, size = _local_content(ledger, conflict)
+    if conflict.change_type == "moved":
+        old = ledger.state(conflict.old_path)
+        if old.live and old.content_hash == content_hash and not ledger.state(path).live:
+            ledger.move(conflict.old_path, path, conflict.local_mtime)
+            return
+        if old.live:
+            ledger.delete(conflict.old_path)
+    target = ledger.state(path)
+    if not (target.live and target.content_hash == content_hash):
+        ledger.put(path, content_hash, size, conflict.local_mtime)
+
+
+def _keep_both(ledger: Ledger, conflict: Conflict) -> None:
+    if conflict.change_type == "deleted":
+        return  # nothing of the device's to keep
+    content_hash, size = _local_content(ledger, conflict)
+    sibling = conflict_copy_path(
+        conflict.path,
+        conflict.device.name,
+        utcnow(),
+        is_free=lambda candidate: not ledger.state(candidate).live,
+    )
+    ledger.put(sibling, content_hash, size, conflict.local_mtime)
+
+
+def _keep_remote(ledger: Ledger, conflict: Conflict) -> None:
+    """The server's version stays; only the conflict is closed."""
+
+
+RESOLVERS = {"keep_remote": _keep_remote, "keep_local": _keep_local, "keep_both": _keep_both}
+
+
+def resolve(
+    principal: Principal, conflict_id: uuid.UUID, resolution: str
+) -> tuple[Conflict, int | None]:
+    """The resolved conflict and the user's last seq when resolving changed files."""
+    with write_transaction():
+        conflict = Conflict.get_or_none(
+            (Conflict.id == conflict_id) & (Conflict.user == principal.user_id)
+        )
+        if conflict is None:
+            raise NotFound(f"no conflict {conflict_id}")
+        if conflict.resolved_at is not None:
+            raise ConflictError(f"the conflict was already resolved ({conflict.resolution})")
+        ledger = Ledger(principal.user_id, [p for p in (conflict.path, conflict.old_path) if p])
+        RESOLVERS[resolution](ledger, conflict)
+        conflict.resolved_at = utcnow()
+        conflict.resolution = resolution
+        conflict.save()
+        return conflict, ledger.commit(conflict.device_id)

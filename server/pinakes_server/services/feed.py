@@ -1,0 +1,106 @@
+"""Reading the change log and the live-file snapshot; acknowledging; compacting."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from ..errors import ApiError, ValidationFailed
+from ..storage.db import write_transaction
+from ..storage.tables import ChangeLog, Device, FileState, UserSeq, utcnow
+from .ledger import last_seq
+
+
+class CursorExpired(ApiError):
+    status, type, title = 410, "cursor-expired", "Cursor expired"
+
+
+@dataclass
+class ChangesPage:
+    changes: list[ChangeLog]
+    cursor: int
+    has_more: bool
+
+
+@dataclass
+class FilesPage:
+    files: list[FileState]
+    next_after: str | None
+    cursor: int
+
+
+def _horizon(user_id: uuid.UUID) -> tuple[int, int]:
+    """(compacted_through, last_seq) of the user's log."""
+    row = UserSeq.get_or_none(UserSeq.user == user_id)
+    return (row.compacted_through, row.last_seq) if row else (0, 0)
+
+
+def changes_since(user_id: uuid.UUID, cursor: int, limit: int) -> ChangesPage:
+    compacted_through, newest = _horizon(user_id)
+    if cursor < compacted_through:
+        raise CursorExpired(
+            f"changes up to {compacted_through} were compacted: list /sync/files and read on "
+            "from its cursor"
+        )
+    if cursor > newest:
+        raise CursorExpired(
+            f"cursor {cursor} is ahead of this library's last change ({newest}): list "
+            "/sync/files and read on from its cursor"
+        )
+    rows = list(
+        ChangeLog.select()
+        .where((ChangeLog.user == user_id) & (ChangeLog.seq > cursor))
+        .order_by(ChangeLog.seq)
+        .limit(limit + 1)
+    )
+    page = rows[:limit]
+    return ChangesPage(page, page[-1].seq if page else cursor, len(rows) > limit)
+
+
+def live_files(user_id: uuid.UUID, after: str | None, limit: int) -> FilesPage:
+    # The cursor is read first: a change committed meanwhile is then both in the page and in
+    # the feed after the cursor, and applying it twice is harmless; nothing can be missed.
+    cursor = last_seq(user_id)
+    query = FileState.select().where((FileState.user == user_id) & ~FileState.deleted)
+    if after is not None:
+        query = query.where(FileState.path > after)
+    rows = list(query.order_by(FileState.path).limit(limit + 1))
+    page = rows[:limit]
+    return FilesPage(page, page[-1].path if len(rows) > limit else None, cursor)
+
+
+def acknowledge(device: Device, cursor: int) -> Device:
+    with write_transaction():
+        newest = last_seq(device.user_id)
+        if cursor > newest:
+            raise ValidationFailed.at(
+                "body.cursor", f"is past this library's last change ({newest})"
+            )
+        device = Device.get_by_id(device.id)
+        device.sync_cursor = max(device.sync_cursor, cursor)
+        device.last_sync_at = utcnow()
+        device.save()
+        return device
+
+
+def compact() -> dict[uuid.UUID, int]:
+    """Remove change rows every device of their user has acknowledged; rows removed per user."""
+    removed: dict[uuid.UUID, int] = {}
+    for counter in list(UserSeq.select()):
+        with write_transaction():
+            cursors = [
+                d.sync_cursor
+                for d in Device.select(Device.sync_cursor).where(Device.user == counter.user_id)
+            ]
+            horizon = min(cursors, default=counter.last_seq)
+            if horizon <= counter.compacted_through:
+                continue
+            removed[counter.user_id] = (
+                ChangeLog.delete()
+                .where((ChangeLog.user == counter.user_id) & (ChangeLog.seq <= horizon))
+                .execute()
+            )
+            UserSeq.update(compacted_through=horizon).where(
+                UserSeq.user == counter.user_id
+            ).execute()
+    return removed

@@ -1,0 +1,198 @@
+"""POST /sync/report: DESIGN.md's per-change rules, all of one report in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..errors import ValidationFailed
+from ..storage.db import write_transaction
+from ..storage.paths import checked_path
+from ..storage.tables import Conflict, UserBlob, utcnow
+from .ledger import Entry, Ledger, State
+
+
+@dataclass(frozen=True)
+class Change:
+    """A reported change, its paths canonical and its required fields checked."""
+
+    path: str
+    change_type: str
+    content_hash: str | None = None
+    size: int | None = None
+    mtime: datetime | None = None
+    base_version: int = 0
+    old_path: str | None = None
+
+
+@dataclass
+class Accepted:
+    path: str
+    version: int
+    entry: Entry | None = None  # None: accepted without a new version
+
+    @property
+    def seq(self) -> int | None:
+        return self.entry.seq if self.entry else None
+
+
+@dataclass
+class ReportResult:
+    accepted: list[Accepted] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    upload_required: list[str] = field(default_factory=list)
+    last_seq: int | None = None  # set when the report changed anything
+
+
+def checked_change(index: int, raw: dict) -> Change:
+    """Checks what the schema cannot: canonical paths and fields that depend on change_type."""
+    where = f"body.changes[{index}]"
+    change_type = raw["change_type"]
+    path = checked_path(raw["path"], f"{where}.path")
+    old_path = None
+    if change_type in ("created", "modified") and raw.get("content_hash") is None:
+        raise ValidationFailed.at(
+            f"{where}.content_hash", f"is required for a {change_type} change"
+        )
+    if change_type == "moved":
+        if raw.get("old_path") is None:
+            raise ValidationFailed.at(f"{where}.old_path", "is required for a moved change")
+        old_path = checked_path(raw["old_path"], f"{where}.old_path")
+        if old_path == path:
+            raise ValidationFailed.at(f"{where}.old_path", "must differ from path")
+    return Change(
+        path=path,
+        change_type=change_type,
+        content_hash=raw.get("content_hash"),
+        size=raw.get("size"),
+        mtime=raw.get("mtime"),
+        base_version=raw.get("base_version") or 0,
+        old_path=old_path,
+    )
+
+
+def stored_sizes(user_id: uuid.UUID, hashes: Iterable[str]) -> dict[str, int]:
+    """Sizes of the blobs among `hashes` that this user has uploaded."""
+    wanted = sorted(set(hashes))
+    sizes: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        rows = UserBlob.select(UserBlob.content_hash, UserBlob.size).where(
+            (UserBlob.user == user_id) & UserBlob.content_hash.in_(wanted[start : start + 500])
+        )
+        sizes.update({row.content_hash: row.size for row in rows})
+    return sizes
+
+
+def _base_matches(state: State, base: int) -> bool:
+    """The client's base is the server's version (for a tombstone, also "did not have it")."""
+    return base == state.version or (not state.live and base == 0)
+
+
+class ConflictBook:
+    """Open conflicts of one device: a newer conflicting change updates its path's entry."""
+
+    def __init__(self, user_id: uuid.UUID, device_id: uuid.UUID, paths: Iterable[str]) -> None:
+        self.user_id, self.device_id = user_id, device_id
+        wanted = sorted(set(paths))
+        self._open: dict[str, Conflict] = {}
+        for start in range(0, len(wanted), 500):
+            for row in Conflict.select().where(
+                (Conflict.device == device_id)
+                & Conflict.path.in_(wanted[start : start + 500])
+                & Conflict.resolved_at.is_null()
+            ):
+                self._open[row.path] = row
+
+    def record(self, change: Change, server: State) -> Conflict:
+        conflict = self._open.get(change.path) or Conflict(
+            user=self.user_id, device=self.device_id, path=change.path
+        )
+        conflict.old_path = change.old_path
+        conflict.change_type = change.change_type
+        conflict.local_hash = change.content_hash
+        conflict.local_size = change.size
+        conflict.local_mtime = change.mtime
+        conflict.server_hash = server.content_hash if server.live else None
+        conflict.server_version = server.version
+        conflict.detected_at = utcnow()
+        conflict.save(force_insert=change.path not in self._open)
+        self._open[change.path] = conflict
+        return conflict
+
+
+def apply_report(user_id: uuid.UUID, device_id: uuid.UUID, changes: list[Change]) -> ReportResult:
+    with write_transaction():
+        paths = [c.path for c in changes] + [c.old_path for c in changes if c.old_path]
+        ledger = Ledger(user_id, paths)
+        stored = stored_sizes(user_id, (c.content_hash for c in changes if c.content_hash))
+        book = ConflictBook(user_id, device_id, (c.path for c in changes))
+        result = ReportResult()
+        for index, change in enumerate(changes):
+            if change.change_type == "deleted":
+                _delete(ledger, book, change, result)
+            elif change.change_type == "moved":
+                _move(ledger, book, change, result)
+            else:
+                _write(ledger, book, change, stored, result, index)
+        result.last_seq = ledger.commit(device_id)
+        return result
+
+
+def _write(
+    ledger: Ledger,
+    book: ConflictBook,
+    change: Change,
+    stored: dict[str, int],
+    result: ReportResult,
+    index: int,
+) -> None:
+    state, content_hash = ledger.state(change.path), change.content_hash
+    assert content_hash is not None
+    if content_hash in stored and change.size is not None and change.size != stored[content_hash]:
+        raise ValidationFailed.at(
+            f"body.changes[{index}].size",
+            f"is {change.size}, but the stored bytes of this hash are {stored[content_hash]}",
+        )
+    if state.live and state.content_hash == content_hash:
+        result.accepted.append(Accepted(change.path, state.version))  # a retry: nothing new
+    elif _base_matches(state, change.base_version):
+        if content_hash in stored:
+            entry = ledger.put(change.path, content_hash, stored[content_hash], change.mtime)
+            result.accepted.append(Accepted(change.path, entry.version, entry))
+        else:
+            result.upload_required.append(change.path)
+    else:
+        result.conflicts.append(book.record(change, state))
+        if content_hash not in stored:
+            result.upload_required.append(change.path)
+
+
+def _delete(ledger: Ledger, book: ConflictBook, change: Change, result: ReportResult) -> None:
+    state = ledger.state(change.path)
+    if not state.live:
+        result.accepted.append(Accepted(change.path, state.version))
+    elif change.base_version == state.version:
+        entry = ledger.delete(change.path)
+        result.accepted.append(Accepted(change.path, entry.version, entry))
+    else:
+        result.conflicts.append(book.record(change, state))
+
+
+def _move(ledger: Ledger, book: ConflictBook, change: Change, result: ReportResult) -> None:
+    assert change.old_path is not None
+    old, new = ledger.state(change.old_path), ledger.state(change.path)
+    old_unchanged = old.live and change.base_version == old.version
+    if old_unchanged and not new.live:
+        entry = ledger.move(change.old_path, change.path, change.mtime)
+        result.accepted.append(Accepted(change.path, entry.version, entry))
+    elif (
+        not old.live
+        and old.moved_to == change.path
+        and new.live
+        and new.version == old.moved_to_version
+    ):
+        result.accepted.append(Accepted(change.path, new.version))  # the same move, retried
+    else:
+        result.conflicts.append(book.record(change, new if old_unchanged else old))
