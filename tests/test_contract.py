@@ -156,8 +156,9 @@ def test_start_up_fails_on_a_missing_or_extra_handler(tmp_path: Any) -> None:
 def fake_request() -> SimpleNamespace:
     """Just what the openapi-core request wrapper reads of a Sanic request."""
     return SimpleNamespace(
-        get_query_args=lambda keep_blank_values: [], headers={}, cookies={}, match_info={}, body=b""
-    )
+        get_query_args=lambda keep_blank_values: [], headers={}, cookies={}, body=b"",
+        ctx=SimpleNamespace(params={}),
+    )  # fmt: skip
 
 
 def json_response(body: object, status: int = 200) -> HTTPResponse:

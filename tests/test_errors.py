@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from pinakes_server.handlers.pending import PENDING
 
 from .conftest import Account, LiveServer, assert_problem
 
@@ -84,47 +83,6 @@ def test_query_parameter_errors_name_the_parameter(alice: Account) -> None:
             api.get("/api/v1/sync/changes", params={"limit": "many"}), 400, "validation-failed"
         )
         assert problem["errors"][0]["location"] == "query.limit"
-
-
-@pytest.mark.parametrize("operation_id", sorted(PENDING))
-def test_operations_of_later_issues_answer_501(
-    server: LiveServer, alice: Account, operation_id: str
-) -> None:
-    """Until their issue lands: an honest problem, after auth, never a stub 200."""
-    requests = {
-        "report_changes": ("POST", "/api/v1/sync/report", {"device_id": alice.user_id, "changes": [
-            {"path": "a.txt", "change_type": "deleted"}]}),
-        "get_changes": ("GET", "/api/v1/sync/changes", None),
-        "list_files": ("GET", "/api/v1/sync/files", None),
-        "ack_changes": ("POST", "/api/v1/sync/ack", {"cursor": 0, "device_id": alice.user_id}),
-        "list_conflicts": ("GET", "/api/v1/sync/conflicts", None),
-        "resolve_conflict": ("POST", f"/api/v1/sync/conflicts/{alice.user_id}/resolve",
-                             {"resolution": "keep_local"}),
-        "create_upload": ("POST", "/api/v1/sync/upload",
-                          {"target_path": "a.txt", "expected_hash": "0" * 64, "expected_size": 1}),
-        "get_upload": ("GET", f"/api/v1/sync/upload/{alice.user_id}", None),
-        "cancel_upload": ("DELETE", f"/api/v1/sync/upload/{alice.user_id}", None),
-        "complete_upload": ("POST", f"/api/v1/sync/upload/{alice.user_id}/complete", None),
-        "download_file": ("GET", "/api/v1/sync/download/a/b.txt", None),
-        "head_file": ("HEAD", "/api/v1/sync/download/a/b.txt", None),
-    }  # fmt: skip
-    if operation_id == "upload_chunk":
-        method, path = "PUT", f"/api/v1/sync/upload/{alice.user_id}/chunks/0"
-        kwargs: dict[str, object] = {
-            "content": b"x",
-            "headers": {"content-type": "application/octet-stream"},
-        }
-    else:
-        method, path, body = requests[operation_id]
-        kwargs = {"json": body} if body is not None else {}
-    with server.client() as anonymous:
-        unauthenticated = anonymous.request(method, path, **kwargs)  # type: ignore[arg-type]
-    with alice.client() as api:
-        reply = api.request(method, path, **kwargs)  # type: ignore[arg-type]
-    assert (unauthenticated.status_code, reply.status_code) == (401, 501)
-    if method != "HEAD":
-        assert_problem(unauthenticated, 401, "unauthorized")
-        assert_problem(reply, 501, "not-implemented")
 
 
 def test_health_and_contract_need_no_token(server: LiveServer) -> None:

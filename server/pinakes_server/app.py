@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import orjson
-from sanic import Sanic
+from sanic import Request, Sanic
+from sanic_routing import Route
 
 from . import handlers
 from .auth import TokenCodec, load_or_create_secret
@@ -13,8 +17,14 @@ from .openapi import middleware
 from .openapi.spec import load_spec, operations
 from .openapi.validation import ContractValidator
 from .routing import register_routes
+from .services import uploads
 from .services.notifier import ChangeNotifier
+from .storage.blobs import BlobStore
 from .storage.db import close_database, open_database
+
+MAX_CHUNK_SIZE = 64 * 1024 * 1024  # the contract's maximum chunk_size
+COLLECT_INTERVAL_SECONDS = 60
+log = logging.getLogger("pinakes.app")
 
 
 def _dumps(value: object) -> str:
@@ -24,7 +34,9 @@ def _dumps(value: object) -> str:
 def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     app = Sanic(name, dumps=_dumps, loads=orjson.loads)
     app.config.AUTO_EXTEND = False  # sanic-ext would publish a spec of its own
-    app.config.REQUEST_MAX_SIZE = config.max_json_body
+    # The largest chunk plus headroom: Sanic's own ceiling (and what it drains of an unread
+    # body). JSON bodies get their own, smaller limit before they are read (_limit_body).
+    app.config.REQUEST_MAX_SIZE = MAX_CHUNK_SIZE + 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
     # Long-polls hold a request up to 60 s: the response timeout must outlast them.
     app.config.RESPONSE_TIMEOUT = 90
@@ -47,10 +59,27 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
             secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds
         )
         app.ctx.notifier = ChangeNotifier()
+        app.ctx.blobs = BlobStore(config.data_dir)
         app.add_task(app.ctx.notifier.run(), name="long-poll-notifier")
+        app.add_task(_collect_uploads(app.ctx.blobs), name="upload-collector")
+
+    @app.signal("http.routing.after")
+    async def _limit_body(request: Request, route: Route, **_: object) -> None:
+        """Buffered (JSON) bodies stop at max_json_body, before Sanic reads them."""
+        if not hasattr(route.handler, "is_stream"):
+            request.stream.request_max_size = config.max_json_body
 
     @app.after_server_stop
     async def close_store(app: Sanic) -> None:
         close_database()
 
     return app
+
+
+async def _collect_uploads(blobs: BlobStore) -> None:
+    while True:
+        await asyncio.sleep(COLLECT_INTERVAL_SECONDS)
+        try:
+            uploads.collect_expired(blobs)
+        except Exception:  # a failed round must not end collection for good
+            log.exception("collecting expired uploads failed")

@@ -50,6 +50,10 @@ class Config:
     open_registration: bool = False
     validate_responses: bool = True
     max_json_body: int = 4 * 1024 * 1024
+    max_file_size: int = 64 * 1024**3
+    max_open_uploads: int = 64  # per user
+    max_staged_bytes: int = 256 * 1024**3  # per user, over their open upload sessions
+    upload_ttl_seconds: int = 24 * 3600  # since the session's last activity
     # Longest a change-feed long-poll is held, whatever `wait` asks (proxies may need less).
     long_poll_max_seconds: int = 60
 
@@ -66,6 +70,12 @@ class Config:
             "open_registration": _flag(env, "PINAKES_OPEN_REGISTRATION", cls.open_registration),
             "validate_responses": _flag(env, "PINAKES_VALIDATE_RESPONSES", cls.validate_responses),
             "max_json_body": _int(env, "PINAKES_MAX_JSON_BODY", cls.max_json_body, 1024),
+            "max_file_size": _int(env, "PINAKES_MAX_FILE_SIZE", cls.max_file_size, 0),
+            "max_open_uploads": _int(env, "PINAKES_MAX_OPEN_UPLOADS", cls.max_open_uploads, 1),
+            "max_staged_bytes": _int(env, "PINAKES_MAX_STAGED_BYTES", cls.max_staged_bytes, 0),
+            "upload_ttl_seconds": _int(
+                env, "PINAKES_UPLOAD_TTL_SECONDS", cls.upload_ttl_seconds, 1
+            ),
             "long_poll_max_seconds": _int(
                 env, "PINAKES_LONG_POLL_MAX_SECONDS", cls.long_poll_max_seconds, 0
             ),

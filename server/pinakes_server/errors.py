@@ -68,10 +68,6 @@ class Conflict(ApiError):
     status, type, title = 409, "conflict", "Conflict"
 
 
-class NotImplementedYet(ApiError):
-    status, type, title = 501, "not-implemented", "Not implemented yet"
-
-
 # Sanic's own exceptions (routing, body limits, timeouts) keep their status and get a slug.
 _SANIC_SLUGS = {
     400: ("bad-request", "Bad request"),

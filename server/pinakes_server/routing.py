@@ -9,10 +9,8 @@ from sanic import HTTPResponse, Request, Sanic
 
 from .handlers.registry import Handler
 from .openapi.middleware import guard
-from .openapi.spec import Operation
+from .openapi.spec import MULTI_SEGMENT_PARAMS, Operation
 
-# A library path may contain "/": the one multi-segment parameter, routed as Sanic's <…:path>.
-MULTI_SEGMENT_PARAMS = {"path"}
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -29,7 +27,7 @@ def _route_name(template: str) -> str:
 
 
 def _dispatcher(by_method: dict[str, Handler]) -> Handler:
-    async def dispatch(request: Request, **params: str) -> HTTPResponse:
+    async def dispatch(request: Request, **params: str) -> HTTPResponse | None:
         return await by_method[request.method](request, **params)
 
     return dispatch
@@ -63,4 +61,5 @@ def register_routes(app: Sanic, operations: list[Operation], handlers: dict[str,
                 methods=methods,
                 name=_route_name(uri),
                 strict_slashes=True,
+                stream=any(op.streaming for op in path_operations),
             )

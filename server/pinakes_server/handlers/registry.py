@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from sanic import HTTPResponse
 
-Handler = Callable[..., Awaitable[HTTPResponse]]
+# None: the handler has streamed its response itself (request.respond).
+Handler = Callable[..., Awaitable[HTTPResponse | None]]
 HANDLERS: dict[str, Handler] = {}
 
 

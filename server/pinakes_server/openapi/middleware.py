@@ -8,14 +8,15 @@ dispatch (a 413 body, say), where validating the half-read request would mask th
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import unquote
 
 from sanic import HTTPResponse, Request
 
 from .. import auth
-from ..errors import ApiError, Unauthorized, render_error
+from ..errors import ApiError, Unauthorized, ValidationFailed, render_error
 from ..handlers.registry import Handler
 from ..services import users
-from .spec import AuthMode, Operation
+from .spec import MULTI_SEGMENT_PARAMS, AuthMode, Operation
 
 
 def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
@@ -30,27 +31,34 @@ def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
     return users.principal_for(request.app.ctx.tokens.decode(token))
 
 
+def _decoded(raw_params: dict[str, str]) -> dict[str, str]:
+    params = dict(raw_params)
+    for name in MULTI_SEGMENT_PARAMS & params.keys():
+        try:
+            params[name] = unquote(params[name], errors="strict")
+        except UnicodeDecodeError:
+            raise ValidationFailed.at(f"path.{name}", "is not percent-encoded UTF-8") from None
+    return params
+
+
 def guard(operation: Operation, handler: Handler) -> Handler:
     """The handler, reached only by an authenticated request that the contract accepts."""
 
     @wraps(handler)
-    async def guarded(request: Request, **params: str) -> HTTPResponse:
+    async def guarded(request: Request, **raw_params: str) -> HTTPResponse | None:
         request.ctx.operation = operation
         request.ctx.principal = _principal(request, operation.auth)
-        request.app.ctx.contract.check_request(request, operation)
+        request.ctx.params = params = _decoded(raw_params)
+        request.app.ctx.contract.check_request(request, operation, params)
         return await handler(request, **params)
 
     return guarded
 
 
-# A placeholder answer until an operation's issue lands; no operation documents it.
-_UNDOCUMENTED_PLACEHOLDER = 501
-
-
 async def after_response(request: Request, response: HTTPResponse) -> HTTPResponse | None:
     # Unset when the request failed before reaching an operation (404, 405, 413 …).
     operation: Operation | None = getattr(request.ctx, "operation", None)
-    if operation is None or response.status == _UNDOCUMENTED_PLACEHOLDER:
+    if operation is None:
         return None
     if request.conn_info is not None and request.conn_info.lost:
         return None  # the client has gone: there is nobody to answer

@@ -14,7 +14,7 @@ HOST_URL = "http://localhost"
 
 
 class SanicOpenAPIRequest:
-    def __init__(self, request: Request, operation: Operation) -> None:
+    def __init__(self, request: Request, operation: Operation, path_params: dict[str, str]) -> None:
         self.request = request
         self.path_pattern = operation.path
         self.method = operation.method.lower()
@@ -22,7 +22,7 @@ class SanicOpenAPIRequest:
             query=ImmutableMultiDict(request.get_query_args(keep_blank_values=True)),
             header=Headers(list(request.headers.items())),
             cookie=ImmutableMultiDict(list(request.cookies.items())),
-            path=dict(request.match_info),
+            path=path_params,
         )
 
     host_url = HOST_URL
@@ -33,7 +33,7 @@ class SanicOpenAPIRequest:
 
     @property
     def body(self) -> bytes | None:
-        return self.request.body or None
+        return self.request.body or None  # empty for a streamed body: it is never read here
 
     @property
     def content_type(self) -> str:

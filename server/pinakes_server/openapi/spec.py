@@ -13,6 +13,10 @@ SPEC_PATH = Path(__file__).resolve().parents[3] / "openapi" / "openapi.json"
 # Sync operations are also served at the seed's legacy prefix (not repeated in the contract).
 CANONICAL_SYNC_PREFIX = "/api/v1/sync/"
 LEGACY_SYNC_PREFIX = "/api/sync/"
+OCTET_STREAM = "application/octet-stream"
+# A library path may contain "/": the one multi-segment path parameter. Sanic routes it as
+# <…:path> and leaves it percent-encoded; the middleware decodes it exactly once.
+MULTI_SEGMENT_PARAMS = frozenset({"path"})
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
@@ -28,6 +32,8 @@ class Operation:
     method: str  # upper case, as Sanic names methods
     path: str  # the contract's template, e.g. /api/v1/sync/devices/{id}
     auth: AuthMode
+    # A raw-bytes body: streamed to its handler, never buffered, checked there (length, digest).
+    streaming: bool = False
 
     @property
     def legacy_path(self) -> str | None:
@@ -66,6 +72,7 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
                         method=method.upper(),
                         path=path,
                         auth=_auth_mode(op.get("security", default_security)),
+                        streaming=OCTET_STREAM in op.get("requestBody", {}).get("content", {}),
                     )
                 )
     return found

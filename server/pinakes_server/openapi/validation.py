@@ -16,7 +16,10 @@ from openapi_core.validation.request.exceptions import (
     ParameterValidationError,
     SecurityValidationError,
 )
-from openapi_core.validation.request.validators import V31RequestValidator
+from openapi_core.validation.request.validators import (
+    V31RequestParametersValidator,
+    V31RequestValidator,
+)
 from openapi_core.validation.response.validators import (
     V31ResponseHeadersValidator,
     V31ResponseValidator,
@@ -27,11 +30,10 @@ from sanic import HTTPResponse, Request
 from ..errors import PROBLEM_JSON, ApiError, Unauthorized, ValidationFailed, safe_str
 from .requests import SanicOpenAPIRequest
 from .responses import SanicOpenAPIResponse
-from .spec import Operation
+from .spec import OCTET_STREAM, Operation
 
 log = logging.getLogger("pinakes.openapi")
 MAX_MESSAGE = 200
-OCTETS = "application/octet-stream"
 
 
 class UnsupportedMediaType(ApiError):
@@ -120,10 +122,6 @@ def _json(value: bytes, **_parameters: str) -> object:
     return orjson.loads(value)
 
 
-def _latin1(value: bytes, **_parameters: str) -> str:
-    return value.decode("latin-1")
-
-
 class ContractValidator:
     """Built once per process: the resolved contract and the validators that read it."""
 
@@ -131,15 +129,25 @@ class ContractValidator:
         schema = SchemaPath.from_dict(spec, resolved_cache_maxsize=4096)
         # orjson, not the stdlib: it bounds nesting (a RecursionError would be a 500) and is
         # fast. openapi-core reads only application/json as JSON; our errors are problem+json.
-        # Under 3.1 openapi-core checks a binary body as a string (openapi-core #854).
-        readers = {"application/json": _json, PROBLEM_JSON: _json, OCTETS: _latin1}
+        readers = {"application/json": _json, PROBLEM_JSON: _json}
         self.requests = V31RequestValidator(schema, extra_media_type_deserializers=readers)
         self.responses = V31ResponseValidator(schema, extra_media_type_deserializers=readers)
         self.response_headers = V31ResponseHeadersValidator(schema)
+        # Security is ours (before this runs); a streamed body is checked by its handler.
+        self.request_parameters = V31RequestParametersValidator(schema)
         self.validate_responses = validate_responses
 
-    def check_request(self, request: Request, operation: Operation) -> None:
-        errors = list(self.requests.iter_errors(SanicOpenAPIRequest(request, operation)))
+    def check_request(
+        self, request: Request, operation: Operation, path_params: dict[str, str]
+    ) -> None:
+        wrapped = SanicOpenAPIRequest(request, operation, path_params)
+        if operation.streaming:
+            media_type = wrapped.content_type.split(";")[0].strip().lower()
+            if media_type != OCTET_STREAM:
+                raise UnsupportedMediaType(f"the body must be {OCTET_STREAM}")
+            errors = list(self.request_parameters.iter_errors(wrapped))
+        else:
+            errors = list(self.requests.iter_errors(wrapped))
         if errors:
             raise request_problem(errors)
 
@@ -149,7 +157,7 @@ class ContractValidator:
         """Bodies are checked when JSON; files only by status and headers."""
         if not self.validate_responses:
             return
-        wrapped = SanicOpenAPIRequest(request, operation)
+        wrapped = SanicOpenAPIRequest(request, operation, getattr(request.ctx, "params", {}))
         is_json = (response.content_type or "").split(";")[0].strip().endswith("json")
         validator = self.responses if is_json else self.response_headers
         errors = list(validator.iter_errors(wrapped, SanicOpenAPIResponse(response)))

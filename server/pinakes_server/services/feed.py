@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from ..errors import ApiError, ValidationFailed
+from ..errors import ApiError, NotFound, ValidationFailed
 from ..storage.db import write_transaction
 from ..storage.tables import ChangeLog, Device, FileState, UserSeq, utcnow
 from .ledger import last_seq
@@ -67,6 +67,16 @@ def live_files(user_id: uuid.UUID, after: str | None, limit: int) -> FilesPage:
     rows = list(query.order_by(FileState.path).limit(limit + 1))
     page = rows[:limit]
     return FilesPage(page, page[-1].path if len(rows) > limit else None, cursor)
+
+
+def live_file(user_id: uuid.UUID, path: str) -> FileState:
+    """The current version of a live file; a tombstone or unknown path is 404."""
+    row = FileState.get_or_none(
+        (FileState.user == user_id) & (FileState.path == path) & ~FileState.deleted
+    )
+    if row is None:
+        raise NotFound(f"no file at {path!r}")
+    return row
 
 
 def acknowledge(device: Device, cursor: int) -> Device:

@@ -142,4 +142,39 @@ class Conflict(BaseTable):
         indexes = ((("user", "resolved_at"), False), (("device", "path"), False))
 
 
-TABLES: list[type[BaseTable]] = [User, Device, UserSeq, FileState, ChangeLog, UserBlob, Conflict]
+class UploadSession(BaseTable):
+    id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    device = peewee.ForeignKeyField(Device, on_delete="CASCADE")
+    target_path = peewee.TextField()
+    expected_hash = peewee.CharField(max_length=64)
+    expected_size = peewee.BigIntegerField()
+    chunk_size = peewee.BigIntegerField()
+    chunk_count = peewee.BigIntegerField()
+    base_version = peewee.BigIntegerField(null=True)
+    mtime = UTCDateTimeField(null=True)
+    status = peewee.CharField(max_length=16, default="pending")
+    created_at = UTCDateTimeField(default=utcnow)
+    expires_at = UTCDateTimeField()
+    # What completing applied, so that completing again answers the same.
+    result_version = peewee.BigIntegerField(null=True)
+    result_conflict = peewee.UUIDField(null=True)
+
+    class Meta:
+        indexes = ((("user", "status"), False), (("status", "expires_at"), False))
+
+
+class UploadChunk(BaseTable):
+    """A chunk durably written into its session's staging file."""
+
+    session = peewee.ForeignKeyField(UploadSession, on_delete="CASCADE")
+    index = peewee.BigIntegerField()
+    size = peewee.BigIntegerField()
+
+    class Meta:
+        indexes = ((("session", "index"), True),)
+
+
+TABLES: list[type[BaseTable]] = [
+    User, Device, UserSeq, FileState, ChangeLog, UserBlob, Conflict, UploadSession, UploadChunk,
+]  # fmt: skip

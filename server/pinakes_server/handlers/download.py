@@ -1,0 +1,87 @@
+"""GET/HEAD of a file's current version, with Range, If-Range and If-None-Match."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from email.utils import format_datetime
+from urllib.parse import quote
+
+from sanic import HTTPResponse, Request
+
+from ..errors import ApiError, problem_response
+from ..ranges import ByteRange, Unsatisfiable, parse_range
+from ..services import feed
+from ..storage.paths import checked_path
+from .io import principal
+from .registry import operation
+
+READ_BLOCK = 1024 * 1024
+
+
+def _disposition(path: str) -> str:
+    name = path.rpartition("/")[2]
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _matches(header: str, etag: str) -> bool:
+    """If-None-Match: `*` or a list of (possibly weak) entity tags."""
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+@operation("download_file", "head_file")
+async def download(request: Request, path: str) -> HTTPResponse | None:
+    """Bodies are streamed from the blob file in blocks, never read whole into memory."""
+    caller = principal(request)
+    row = feed.live_file(caller.user_id, checked_path(path, "path.path"))
+    etag = f'"{row.content_hash}"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(row.updated_at, usegmt=True),
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": _disposition(row.path),
+        "X-Content-Type-Options": "nosniff",
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and _matches(if_none_match, etag):
+        return HTTPResponse(status=304, headers=headers)
+    byte_range: ByteRange | None = None
+    if_range = request.headers.get("if-range")
+    if if_range is None or if_range.strip() in (etag, headers["Last-Modified"]):
+        try:
+            byte_range = parse_range(request.headers.get("range"), row.size)
+        except Unsatisfiable:
+            return problem_response(
+                416, "range-not-satisfiable", "Range not satisfiable",
+                f"the file has {row.size} bytes", {"Content-Range": f"bytes */{row.size}"},
+            )  # fmt: skip
+    start, length, status = 0, row.size, 200
+    if byte_range is not None:
+        start, length, status = byte_range.start, byte_range.length, 206
+        headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{row.size}"
+    headers["Content-Length"] = str(length)
+    content_type = mimetypes.guess_type(row.path)[0] or "application/octet-stream"
+    if request.method == "HEAD":
+        return HTTPResponse(status=status, headers=headers, content_type=content_type)
+    blob = request.app.ctx.blobs.blob_path(row.content_hash)
+    try:
+        fd = os.open(blob, os.O_RDONLY)
+    except FileNotFoundError:
+        raise ApiError(f"the bytes of {row.path!r} are missing from the blob store") from None
+    try:
+        response = await request.respond(status=status, headers=headers, content_type=content_type)
+        offset, end = start, start + length
+        while offset < end:
+            data = os.pread(fd, min(READ_BLOCK, end - offset), offset)
+            if not data:
+                raise ApiError("the blob is shorter than its recorded size")
+            await response.send(data)
+            offset += len(data)
+        await response.eof()
+    finally:
+        os.close(fd)
+    return None  # already sent

@@ -1,0 +1,102 @@
+"""Resumable chunked uploads: create, chunk (streamed), status, cancel, complete."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+from sanic import HTTPResponse, Request
+
+from .._generated import models
+from ..services import devices, uploads
+from ..storage.paths import checked_path
+from ..storage.tables import UploadSession
+from .conflicts import conflict_view
+from .io import no_content, parse, principal, render
+from .registry import operation
+
+
+def session_view(session: UploadSession) -> models.UploadSession:
+    indexes, size = uploads.received(session)
+    return models.UploadSession(
+        id=session.id, target_path=session.target_path, expected_hash=session.expected_hash,
+        expected_size=session.expected_size, chunk_size=session.chunk_size,
+        chunk_count=session.chunk_count, received_chunks=indexes, bytes_received=size,
+        status=models.UploadStatus(session.status), created_at=session.created_at,
+        expires_at=session.expires_at,
+    )  # fmt: skip
+
+
+async def _body(request: Request) -> AsyncIterator[bytes]:
+    while (data := await request.stream.read()) is not None:
+        yield data
+
+
+def _content_length(request: Request) -> int | None:
+    raw = request.headers.get("content-length")
+    return int(raw) if raw is not None and raw.isdigit() else None
+
+
+@operation("create_upload")
+async def create_upload(request: Request) -> HTTPResponse:
+    body = parse(request, models.UploadCreate)
+    device = devices.acting_device(principal(request), body.device_id, "body.device_id")
+    session = uploads.create(
+        request.app.ctx.config,
+        request.app.ctx.blobs,
+        device,
+        target_path=checked_path(body.target_path, "body.target_path"),
+        expected_hash=body.expected_hash,
+        expected_size=body.expected_size,
+        chunk_size=body.chunk_size,
+        mtime=body.mtime,
+        base_version=body.base_version,
+    )
+    return render(session_view(session))
+
+
+@operation("get_upload")
+async def get_upload(request: Request, id: str) -> HTTPResponse:
+    return render(session_view(uploads.find(principal(request), uuid.UUID(id))))
+
+
+@operation("cancel_upload")
+async def cancel_upload(request: Request, id: str) -> HTTPResponse:
+    await uploads.cancel(request.app.ctx.blobs, principal(request), uuid.UUID(id))
+    return no_content()
+
+
+@operation("upload_chunk")
+async def upload_chunk(request: Request, id: str, index: str) -> HTTPResponse:
+    session = await uploads.write_chunk(
+        request.app.ctx.config,
+        request.app.ctx.blobs,
+        principal(request),
+        uuid.UUID(id),
+        int(index),
+        _content_length(request),
+        uploads.parse_digest(request.headers.get("content-digest")),
+        _body(request),
+    )
+    indexes, size = uploads.received(session)
+    return render(
+        models.ChunkReceipt(chunk_index=int(index), received_chunks=indexes, bytes_received=size)
+    )
+
+
+@operation("complete_upload")
+async def complete_upload(request: Request, id: str) -> HTTPResponse:
+    done = await uploads.complete(request.app.ctx.blobs, principal(request), uuid.UUID(id))
+    if done.last_seq is not None:
+        request.app.ctx.notifier.publish(done.session.user_id, done.last_seq)
+    file = None
+    if done.file is not None:
+        path, version, content_hash, size = done.file
+        file = models.UploadedFile(path=path, version=version, content_hash=content_hash, size=size)
+    return render(
+        models.UploadResult(
+            session=session_view(done.session),
+            file=file,
+            conflict=conflict_view(done.conflict) if done.conflict else None,
+        )
+    )

@@ -1,0 +1,402 @@
+"""Resumable chunked uploads: sessions, chunks written in place, verified completion.
+
+Chunks are written straight into one sparse staging file at `index * chunk_size` and recorded
+in the database only once fdatasync'd. Requests on one session are serialised by flock on the
+staging file: chunk writes share it, complete/cancel/the collector take it exclusively.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ..auth import Principal
+from ..config import Config
+from ..errors import ApiError, NotFound, ValidationFailed
+from ..storage.blobs import BlobStore
+from ..storage.db import write_transaction
+from ..storage.tables import Conflict, Device, UploadChunk, UploadSession, UserBlob, utcnow
+from .report import Change, apply_report
+
+OPEN = ("pending", "in_progress")
+DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
+HASH_BLOCK = 1024 * 1024
+RETRY_AFTER_SECONDS = 60
+
+
+class UploadLimit(ApiError):
+    status, type, title = 429, "upload-limit", "Too many open uploads"
+
+
+class InsufficientStorage(ApiError):
+    status, type, title = 507, "insufficient-storage", "Insufficient storage"
+
+
+class UploadExpired(ApiError):
+    status, type, title = 410, "upload-expired", "Upload session expired"
+
+
+class UploadClosed(ApiError):
+    status, type, title = 409, "upload-closed", "Upload session closed"
+
+
+class UploadIncomplete(ApiError):
+    status, type, title = 400, "upload-incomplete", "Upload incomplete"
+
+
+class HashMismatch(ApiError):
+    status, type, title = 400, "hash-mismatch", "Hash mismatch"
+
+
+class ChunkTooLarge(ApiError):
+    status, type, title = 413, "payload-too-large", "Payload too large"
+
+
+@dataclass
+class Completion:
+    session: UploadSession
+    file: tuple[str, int, str, int] | None  # path, version, content_hash, size
+    conflict: Conflict | None
+    last_seq: int | None = None
+
+
+def _disk_full(exc: OSError) -> bool:
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def create(
+    config: Config,
+    store: BlobStore,
+    device: Device,
+    target_path: str,
+    expected_hash: str,
+    expected_size: int,
+    chunk_size: int | None,
+    mtime: datetime | None,
+    base_version: int | None,
+) -> UploadSession:
+    if expected_size > config.max_file_size:
+        raise ChunkTooLarge(f"files may be at most {config.max_file_size} bytes")
+    chunk_size = chunk_size or DEFAULT_CHUNK_SIZE
+    now = utcnow()
+    with write_transaction():
+        open_sessions = list(
+            UploadSession.select(UploadSession.expected_size).where(
+                (UploadSession.user == device.user_id)
+                & UploadSession.status.in_(OPEN)
+                & (UploadSession.expires_at > now)
+            )
+        )
+        staged = sum(s.expected_size for s in open_sessions)
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if len(open_sessions) >= config.max_open_uploads:
+            raise UploadLimit(
+                f"at most {config.max_open_uploads} open upload sessions", headers=retry
+            )
+        if staged + expected_size > config.max_staged_bytes:
+            raise UploadLimit(f"at most {config.max_staged_bytes} bytes staged", headers=retry)
+        if shutil.disk_usage(store.uploads).free < expected_size:
+            raise InsufficientStorage("the server's disk has no room for this file")
+        session = UploadSession.create(
+            user=device.user_id,
+            device=device.id,
+            target_path=target_path,
+            expected_hash=expected_hash,
+            expected_size=expected_size,
+            chunk_size=chunk_size,
+            chunk_count=-(-expected_size // chunk_size),
+            base_version=base_version,
+            mtime=mtime,
+            expires_at=now + timedelta(seconds=config.upload_ttl_seconds),
+        )
+        try:
+            store.create_part(session.id, expected_size)
+        except OSError as exc:
+            if _disk_full(exc):
+                raise InsufficientStorage("the server's disk has no room for this file") from None
+            raise
+    return session
+
+
+def find(principal: Principal, session_id: uuid.UUID) -> UploadSession:
+    """The caller's session; 404 for anyone else's, 410 once it has expired."""
+    session = UploadSession.get_or_none(
+        (UploadSession.id == session_id) & (UploadSession.user == principal.user_id)
+    )
+    if session is None:
+        raise NotFound(f"no upload session {session_id}")
+    if session.status in OPEN and session.expires_at <= utcnow():
+        UploadSession.update(status="expired").where(UploadSession.id == session.id).execute()
+        session.status = "expired"
+    if session.status == "expired":
+        raise UploadExpired("the upload session expired: start a new one")
+    return session
+
+
+def received(session: UploadSession) -> tuple[list[int], int]:
+    """Indexes of the stored chunks (ascending) and their total size."""
+    rows = list(
+        UploadChunk.select(UploadChunk.index, UploadChunk.size)
+        .where(UploadChunk.session == session.id)
+        .order_by(UploadChunk.index)
+    )
+    return [r.index for r in rows], sum(r.size for r in rows)
+
+
+def chunk_length(session: UploadSession, index: int) -> int:
+    return min(session.chunk_size, session.expected_size - index * session.chunk_size)
+
+
+_DIGEST = re.compile(r"(?:^|,)\s*sha-256\s*=\s*:([A-Za-z0-9+/=]+):\s*(?:,|$)")
+
+
+def parse_digest(header: str | None) -> bytes | None:
+    """The sha-256 of an RFC 9530 Content-Digest header; other algorithms are ignored."""
+    if header is None:
+        return None
+    match = _DIGEST.search(header)
+    if match is None:
+        raise ValidationFailed.at("header.Content-Digest", "must carry sha-256=:<base64>:")
+    try:
+        digest = base64.b64decode(match.group(1), validate=True)
+    except binascii.Error:
+        digest = b""
+    if len(digest) != 32:
+        raise ValidationFailed.at("header.Content-Digest", "sha-256 must be 32 base64 bytes")
+    return digest
+
+
+@contextlib.asynccontextmanager
+async def locked(part: Path, exclusive: bool) -> AsyncIterator[int]:
+    """flock on the staging file, waited for without blocking the event loop."""
+    fd = os.open(part, os.O_RDWR)
+    try:
+        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+        while True:
+            try:
+                fcntl.flock(fd, mode)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(0.01)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _closed(session: UploadSession) -> UploadClosed:
+    return UploadClosed(f"the upload session is {session.status}")
+
+
+def _refresh(session: UploadSession) -> UploadSession:
+    return UploadSession.get_by_id(session.id)
+
+
+async def write_chunk(
+    config: Config,
+    store: BlobStore,
+    principal: Principal,
+    session_id: uuid.UUID,
+    index: int,
+    content_length: int | None,
+    digest: bytes | None,
+    body: AsyncIterator[bytes],
+) -> UploadSession:
+    session = find(principal, session_id)
+    if session.status not in OPEN:
+        raise _closed(session)
+    if index >= session.chunk_count:
+        raise ValidationFailed.at(
+            "path.index", f"must be below the session's chunk_count ({session.chunk_count})"
+        )
+    expected = chunk_length(session, index)
+    if content_length is not None and content_length > session.chunk_size:
+        raise ChunkTooLarge(f"a chunk of this session is at most {session.chunk_size} bytes")
+    if content_length is not None and content_length != expected:
+        raise ValidationFailed.at("body", f"chunk {index} must be exactly {expected} bytes")
+    try:
+        async with locked(store.part_path(session.id), exclusive=False) as fd:
+            session = _refresh(session)
+            if session.status not in OPEN:
+                raise _closed(session)
+            await _write_at(fd, index * session.chunk_size, expected, digest, body)
+            with write_transaction():
+                UploadChunk.insert(session=session.id, index=index, size=expected).on_conflict(
+                    conflict_target=[UploadChunk.session, UploadChunk.index],
+                    preserve=[UploadChunk.size],
+                ).execute()
+                session.status = "in_progress"
+                session.expires_at = utcnow() + timedelta(seconds=config.upload_ttl_seconds)
+                session.save()
+    except FileNotFoundError:
+        raise _closed(_refresh(session)) from None
+    return session
+
+
+async def _write_at(
+    fd: int, offset: int, expected: int, digest: bytes | None, body: AsyncIterator[bytes]
+) -> None:
+    hasher, written = hashlib.sha256(), 0
+    try:
+        async for data in body:
+            if written + len(data) > expected:
+                raise ChunkTooLarge(f"the chunk is longer than {expected} bytes")
+            os.pwrite(fd, data, offset + written)
+            hasher.update(data)
+            written += len(data)
+        if written != expected:
+            raise ValidationFailed.at("body", f"the chunk must be exactly {expected} bytes")
+        if digest is not None and hasher.digest() != digest:
+            raise HashMismatch("the chunk does not match its Content-Digest")
+        os.fdatasync(fd)
+    except OSError as exc:
+        if _disk_full(exc):
+            raise InsufficientStorage("the server's disk is full") from None
+        raise
+
+
+async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> None:
+    session = find(principal, session_id)
+    if session.status not in OPEN:
+        raise _closed(session)
+    try:
+        async with locked(store.part_path(session.id), exclusive=True):
+            session = _refresh(session)
+            if session.status not in OPEN:
+                raise _closed(session)
+            _close(store, session, "cancelled")
+    except FileNotFoundError:
+        raise _closed(_refresh(session)) from None
+
+
+@contextlib.contextmanager
+def _try_lock(part: Path) -> Iterator[None]:
+    """Exclusive, or BlockingIOError at once: the collector never waits for a busy session."""
+    try:
+        fd = os.open(part, os.O_RDWR)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _close(store: BlobStore, session: UploadSession, status: str) -> None:
+    with write_transaction():
+        UploadChunk.delete().where(UploadChunk.session == session.id).execute()
+        UploadSession.update(status=status).where(UploadSession.id == session.id).execute()
+    store.part_path(session.id).unlink(missing_ok=True)
+
+
+def collect_expired(store: BlobStore) -> int:
+    """Expire idle sessions and remove their chunks; sessions busy with a request are skipped."""
+    collected = 0
+    stale = UploadSession.select().where(
+        UploadSession.status.in_(OPEN) & (UploadSession.expires_at <= utcnow())
+    )
+    for session in list(stale):
+        try:
+            with _try_lock(store.part_path(session.id)):
+                if _refresh(session).status in OPEN:
+                    _close(store, session, "expired")
+                    collected += 1
+        except BlockingIOError:
+            continue
+    return collected
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    hasher, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            hasher.update(block)
+            size += len(block)
+    return hasher.hexdigest(), size
+
+
+def result_of(session: UploadSession) -> Completion:
+    file = None
+    if session.result_version is not None:
+        file = (session.target_path, session.result_version, session.expected_hash,
+                session.expected_size)  # fmt: skip
+    conflict = Conflict.get_or_none(Conflict.id == session.result_conflict)
+    return Completion(session, file, conflict)
+
+
+async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> Completion:
+    session = find(principal, session_id)
+    if session.status == "completed":
+        return result_of(session)
+    if session.status not in OPEN:
+        raise _closed(session)
+    indexes, _ = received(session)
+    missing = sorted(set(range(session.chunk_count)) - set(indexes))
+    if missing:
+        raise UploadIncomplete(f"{len(missing)} chunk(s) missing", missing_chunks=missing[:10_000])
+    part = store.part_path(session.id)
+    loop = asyncio.get_running_loop()
+    try:
+        async with locked(part, exclusive=True):
+            session = _refresh(session)
+            if session.status == "completed":
+                return result_of(session)
+            if session.status not in OPEN:
+                raise _closed(session)
+            content_hash, size = await loop.run_in_executor(None, _hash_file, part)
+            if (content_hash, size) != (session.expected_hash, session.expected_size):
+                _close(store, session, "failed")
+                raise HashMismatch(
+                    f"the bytes hash to {content_hash} ({size} bytes), not the expected "
+                    f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
+                )
+            await loop.run_in_executor(None, store.promote, part, content_hash)
+            return _apply(session)
+    except FileNotFoundError:
+        # Killed between promoting the blob and committing? The bytes are then stored.
+        session = _refresh(session)
+        if session.status == "completed":
+            return result_of(session)
+        if session.status in OPEN and store.has(session.expected_hash):
+            return _apply(session)
+        raise _closed(session) from None
+
+
+def _apply(session: UploadSession) -> Completion:
+    """Own the blob and apply it to the target path like a reported change, in one transaction."""
+    with write_transaction():
+        UserBlob.insert(
+            user=session.user_id, content_hash=session.expected_hash, size=session.expected_size
+        ).on_conflict_ignore().execute()
+        change = Change(
+            path=session.target_path,
+            change_type="modified",
+            content_hash=session.expected_hash,
+            size=session.expected_size,
+            mtime=session.mtime,
+            base_version=session.base_version or 0,
+        )
+        outcome = apply_report(session.user_id, session.device_id, [change])
+        session.status = "completed"
+        if outcome.accepted:
+            session.result_version = outcome.accepted[0].version
+        if outcome.conflicts:
+            session.result_conflict = outcome.conflicts[0].id
+        session.save()
+    completion = result_of(session)
+    completion.last_seq = outcome.last_seq
+    return completion

@@ -1,0 +1,59 @@
+"""The content-addressed blob store on disk, and the staging files uploads are written into.
+
+A blob becomes visible only by renaming a complete, fsynced file into `blobs/ab/cd/<sha256>`
+(the directory fsynced after), before any database row that points at it commits.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    def __init__(self, data_dir: Path) -> None:
+        self.blobs = data_dir / "blobs"
+        self.uploads = data_dir / "uploads"
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.uploads.mkdir(parents=True, exist_ok=True)
+
+    def blob_path(self, content_hash: str) -> Path:
+        return self.blobs / content_hash[:2] / content_hash[2:4] / content_hash
+
+    def has(self, content_hash: str) -> bool:
+        return self.blob_path(content_hash).is_file()
+
+    def part_path(self, session_id: uuid.UUID) -> Path:
+        return self.uploads / f"{session_id}.part"
+
+    def create_part(self, session_id: uuid.UUID, size: int) -> None:
+        """A sparse staging file of the final size; chunks are written at their offsets."""
+        with open(self.part_path(session_id), "xb") as part:
+            part.truncate(size)
+
+    def promote(self, part: Path, content_hash: str) -> None:
+        """Make a verified staging file the blob of `content_hash` (durably, then visibly)."""
+        target = self.blob_path(content_hash)
+        fd = os.open(part, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if target.is_file():  # the same bytes are stored already
+            part.unlink()
+            return
+        for directory in (target.parent.parent, target.parent):
+            if not directory.is_dir():
+                directory.mkdir(exist_ok=True)
+                fsync_dir(directory.parent)
+        os.replace(part, target)
+        fsync_dir(target.parent)
