@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -47,7 +49,7 @@ class LiveServer:
 
 def start_server(data_dir: Path, **env: str) -> LiveServer:
     port = free_port()
-    log = data_dir.parent / f"{data_dir.name}.log"
+    log = data_dir.parent / f"{data_dir.name}-{port}.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PINAKES_")}
     environment.update(env)
     with log.open("wb") as output:
@@ -74,8 +76,10 @@ def start_server(data_dir: Path, **env: str) -> LiveServer:
 def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
     started: list[LiveServer] = []
 
-    def factory(**env: str) -> LiveServer:
-        server = start_server(tmp_path_factory.mktemp("server") / "data", **env)
+    def factory(data_dir: Path | None = None, **env: str) -> LiveServer:
+        """A new server process; on an existing data dir it is a second instance of that one."""
+        data_dir = data_dir or tmp_path_factory.mktemp("server") / "data"
+        server = start_server(data_dir, **env)
         started.append(server)
         return server
 
@@ -175,3 +179,96 @@ def assert_problem(reply: httpx.Response, status: int, type_: str | None = None)
     if type_ is not None:
         assert body["type"] == type_, body
     return body
+
+
+CHUNK = 256 * 1024  # the smallest chunk size the contract allows
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class DeviceClient:
+    """One device of an account, talking through its own device-bound token."""
+
+    account: Account
+    id: str
+    token: str
+    api: httpx.Client
+
+    def report(self, *changes: dict[str, object]) -> dict:
+        reply = self.api.post("/api/v1/sync/report", json={"changes": list(changes)})
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def upload(
+        self, path: str, data: bytes, base_version: int | None = None, chunk_size: int = CHUNK
+    ) -> dict:
+        """Create a session, send every chunk (last first), complete; returns the result."""
+        body: dict[str, object] = {
+            "target_path": path, "expected_hash": sha256(data), "expected_size": len(data),
+            "chunk_size": chunk_size,
+        }  # fmt: skip
+        if base_version is not None:
+            body["base_version"] = base_version
+        session = self.api.post("/api/v1/sync/upload", json=body)
+        assert session.status_code == 200, session.text
+        session_id = session.json()["id"]
+        for index in reversed(range(session.json()["chunk_count"])):
+            chunk = data[index * chunk_size : (index + 1) * chunk_size]
+            reply = self.api.put(
+                f"/api/v1/sync/upload/{session_id}/chunks/{index}", content=chunk,
+                headers={"content-type": "application/octet-stream"},
+            )  # fmt: skip
+            assert reply.status_code == 200, reply.text
+        done = self.api.post(f"/api/v1/sync/upload/{session_id}/complete")
+        assert done.status_code == 200, done.text
+        return done.json()
+
+    def put(self, path: str, data: bytes, base_version: int = 0) -> dict:
+        """Report a write and upload its bytes when asked to: what a sync client does."""
+        change = {"path": path, "change_type": "modified", "content_hash": sha256(data),
+                  "size": len(data), "base_version": base_version}  # fmt: skip
+        result = self.report(change)
+        if path in result["upload_required"]:
+            return self.upload(path, data, base_version)
+        return result
+
+    def changes(self, **params: object) -> dict:
+        reply = self.api.get("/api/v1/sync/changes", params=params)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def ack(self, cursor: int) -> dict:
+        reply = self.api.post("/api/v1/sync/ack", json={"cursor": cursor})
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def download(self, path: str) -> bytes:
+        reply = self.api.get(f"/api/v1/sync/download/{quote(path)}")
+        assert reply.status_code == 200, reply.text
+        return reply.content
+
+
+@pytest.fixture
+def new_device() -> Iterator[Callable[..., DeviceClient]]:
+    """Registers a device of an account and logs it in; its client is closed after the test."""
+    made: list[DeviceClient] = []
+
+    def make(account: Account, name: str = "device") -> DeviceClient:
+        device_id, device_token = account.add_device(name)
+        jwt = account.device_jwt(device_token)
+        made.append(DeviceClient(account, device_id, jwt, account.client(jwt)))
+        return made[-1]
+
+    yield make
+    for device in made:
+        device.api.close()
+
+
+@pytest.fixture
+def two_devices(
+    alice: Account, new_device: Callable[..., DeviceClient]
+) -> tuple[DeviceClient, DeviceClient]:
+    return new_device(alice, "first"), new_device(alice, "second")
