@@ -268,6 +268,17 @@ def new_device() -> Iterator[Callable[..., DeviceClient]]:
 
 
 @pytest.fixture
+def make_account(new_device: Callable[..., DeviceClient]) -> Callable[[LiveServer], DeviceClient]:
+    """On a server of its own: its first (admin) user, logged in through one device."""
+
+    def make(server: LiveServer) -> DeviceClient:
+        assert register(server, "owner").status_code == 201
+        return new_device(Account(server, "owner", "", login(server, "owner")))
+
+    return make
+
+
+@pytest.fixture
 def two_devices(
     alice: Account, new_device: Callable[..., DeviceClient]
 ) -> tuple[DeviceClient, DeviceClient]:

@@ -38,8 +38,9 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     # body). JSON bodies get their own, smaller limit before they are read (_limit_body).
     app.config.REQUEST_MAX_SIZE = MAX_CHUNK_SIZE + 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
-    # Long-polls hold a request up to 60 s: the response timeout must outlast them.
-    app.config.RESPONSE_TIMEOUT = 90
+    # Long-polls hold a request up to 60 s, and a 64 MiB chunk streams in within the handler:
+    # the response timeout must outlast both on a slow link.
+    app.config.RESPONSE_TIMEOUT = 300
     # A 1024-byte library path, percent-encoded, in a URL or query: up to ~12 KiB of head.
     app.config.REQUEST_MAX_HEADER_SIZE = 16384
     app.ctx.config = config
@@ -60,6 +61,9 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
         )
         app.ctx.notifier = ChangeNotifier()
         app.ctx.blobs = BlobStore(config.data_dir)
+        staged, orphans = uploads.sweep(app.ctx.blobs)
+        if staged or orphans:
+            log.info("swept %d staging file(s) and %d unowned blob(s)", staged, orphans)
         app.add_task(app.ctx.notifier.run(), name="long-poll-notifier")
         app.add_task(_collect_uploads(app.ctx.blobs), name="upload-collector")
 

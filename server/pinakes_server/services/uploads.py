@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ OPEN = ("pending", "in_progress")
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
 HASH_BLOCK = 1024 * 1024
 RETRY_AFTER_SECONDS = 60
+SWEEP_GRACE_SECONDS = 3600
 
 
 class UploadLimit(ApiError):
@@ -318,6 +320,44 @@ def collect_expired(store: BlobStore) -> int:
         except BlockingIOError:
             continue
     return collected
+
+
+def sweep(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> tuple[int, int]:
+    """At start-up: staging files of no open session, and blobs nobody owns or awaits, go.
+
+    A blob an open session expects is kept: its owner row may be all a crash left undone.
+    Files changed (created, written or renamed) within the grace period are kept too: another
+    worker or instance on this data dir may be between writing one and committing its row.
+    """
+    settled_before = time.time() - grace_seconds
+    open_sessions = {
+        s.id: s.expected_hash
+        for s in UploadSession.select(UploadSession.id, UploadSession.expected_hash).where(
+            UploadSession.status.in_(OPEN)
+        )
+    }
+    staged = 0
+    for session_id, path in store.staged_sessions():
+        if session_id not in open_sessions and _settled(path, settled_before):
+            path.unlink(missing_ok=True)
+            staged += 1
+    awaited = set(open_sessions.values())
+    orphans = 0
+    for content_hash, path in store.stored_hashes():
+        if content_hash in awaited or not _settled(path, settled_before):
+            continue
+        if not UserBlob.select().where(UserBlob.content_hash == content_hash).exists():
+            path.unlink(missing_ok=True)
+            orphans += 1
+    return staged, orphans
+
+
+def _settled(path: Path, before: float) -> bool:
+    """Unchanged since `before` (and still there: another worker may be sweeping too)."""
+    try:
+        return path.stat().st_ctime < before
+    except FileNotFoundError:
+        return False
 
 
 def _hash_file(path: Path) -> tuple[str, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -39,6 +40,19 @@ class BlobStore:
         """A sparse staging file of the final size; chunks are written at their offsets."""
         with open(self.part_path(session_id), "xb") as part:
             part.truncate(size)
+
+    def staged_sessions(self) -> Iterator[tuple[uuid.UUID | None, Path]]:
+        """Every staging file, with the session id its name holds (None for a stray file)."""
+        for path in self.uploads.iterdir():
+            try:
+                session_id = uuid.UUID(path.name.removesuffix(".part"))
+            except ValueError:
+                session_id = None
+            yield (session_id if path.name.endswith(".part") else None), path
+
+    def stored_hashes(self) -> Iterator[tuple[str, Path]]:
+        for path in self.blobs.glob("*/*/*"):
+            yield path.name, path
 
     def promote(self, part: Path, content_hash: str) -> None:
         """Make a verified staging file the blob of `content_hash` (durably, then visibly)."""
