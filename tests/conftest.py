@@ -38,6 +38,11 @@ class LiveServer:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flushing; what is on disk is what a crash leaves."""
+        self.process.kill()
+        self.process.wait()
+
     def stop(self) -> None:
         self.process.terminate()
         try:
