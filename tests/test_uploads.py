@@ -5,12 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import httpx
 import pytest
+from pinakes_server.services import uploads
+from pinakes_server.storage.blobs import BlobStore
+from pinakes_server.storage.db import close_database, open_database
+from pinakes_server.storage.tables import Device, UploadSession, User, utcnow
 
 from .conftest import CHUNK, Account, DeviceClient, LiveServer, assert_problem, sha256
 
@@ -271,3 +277,61 @@ def test_unauthenticated_chunk_is_401_before_the_body_is_read(two_devices, serve
         headers=OCTETS,
     )  # fmt: skip
     assert_problem(reply, 401, "unauthorized")
+
+
+def test_a_file_bigger_than_the_free_disk_is_507(server_factory, make_account) -> None:
+    petabyte = 1024**5
+    server = server_factory(
+        PINAKES_MAX_FILE_SIZE=str(2 * petabyte), PINAKES_MAX_STAGED_BYTES=str(2 * petabyte)
+    )
+    device = make_account(server)
+    body = {"target_path": "vast.bin", "expected_hash": "0" * 64, "expected_size": petabyte}
+    assert_problem(device.api.post("/api/v1/sync/upload", json=body), 507, "insufficient-storage")
+    assert not list((server.data_dir / "uploads").iterdir())
+
+
+def test_concurrent_completes_apply_once_and_answer_alike(two_devices) -> None:
+    first, _ = two_devices
+    data = os.urandom(3 * CHUNK)
+    session_id = create(first, data, "together.bin").json()["id"]
+    for index in range(3):
+        put_chunk(first, session_id, index, chunk(data, index))
+    cursor = first.changes()["cursor"]
+    answers: list[httpx.Response] = []
+
+    def complete() -> None:
+        with httpx.Client(base_url=first.api.base_url, headers=first.api.headers) as api:
+            answers.append(api.post(f"/api/v1/sync/upload/{session_id}/complete"))
+
+    threads = [threading.Thread(target=complete) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({a.content for a in answers}) == 1
+    assert len(first.changes(cursor=cursor)["changes"]) == 1
+
+
+def test_the_collector_expires_idle_sessions(tmp_path) -> None:
+    """In-process: what the background collector does on each round."""
+    open_database(None, tmp_path)
+    try:
+        store = BlobStore(tmp_path)
+        user = User.create(username="u", username_key="u", password_hash="x")
+        device = Device.create(user=user, name="d", device_type="other", token_hash="h")
+        sessions = {}
+        for name, ttl in (("idle", -1), ("active", 3600)):
+            sessions[name] = UploadSession.create(
+                user=user, device=device, target_path=name, expected_hash="a" * 64,
+                expected_size=1, chunk_size=1, chunk_count=1,
+                expires_at=utcnow() + timedelta(seconds=ttl),
+            )  # fmt: skip
+            store.create_part(sessions[name].id, 1)
+        assert uploads.collect_expired(store) == 1
+        assert UploadSession.get_by_id(sessions["idle"].id).status == "expired"
+        assert UploadSession.get_by_id(sessions["active"].id).status == "pending"
+        assert not store.part_path(sessions["idle"].id).exists()
+        assert store.part_path(sessions["active"].id).exists()
+    finally:
+        close_database()

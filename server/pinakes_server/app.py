@@ -22,9 +22,12 @@ from .services.notifier import ChangeNotifier
 from .storage.blobs import BlobStore
 from .storage.db import close_database, open_database
 
-MAX_CHUNK_SIZE = 64 * 1024 * 1024  # the contract's maximum chunk_size
 COLLECT_INTERVAL_SECONDS = 60
 log = logging.getLogger("pinakes.app")
+
+
+def max_chunk_size(spec: dict) -> int:
+    return spec["components"]["schemas"]["UploadCreate"]["properties"]["chunk_size"]["maximum"]
 
 
 def _dumps(value: object) -> str:
@@ -32,11 +35,12 @@ def _dumps(value: object) -> str:
 
 
 def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
+    spec = load_spec()
     app = Sanic(name, dumps=_dumps, loads=orjson.loads)
     app.config.AUTO_EXTEND = False  # sanic-ext would publish a spec of its own
     # The largest chunk plus headroom: Sanic's own ceiling (and what it drains of an unread
     # body). JSON bodies get their own, smaller limit before they are read (_limit_body).
-    app.config.REQUEST_MAX_SIZE = MAX_CHUNK_SIZE + 1024 * 1024
+    app.config.REQUEST_MAX_SIZE = max_chunk_size(spec) + 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
     # Long-polls hold a request up to 60 s, and a 64 MiB chunk streams in within the handler:
     # the response timeout must outlast both on a slow link.
@@ -44,8 +48,6 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     # A 1024-byte library path, percent-encoded, in a URL or query: up to ~12 KiB of head.
     app.config.REQUEST_MAX_HEADER_SIZE = 16384
     app.ctx.config = config
-
-    spec = load_spec()
     app.ctx.contract = ContractValidator(spec, validate_responses=config.validate_responses)
     register_routes(app, operations(spec), handlers.HANDLERS)
     app.error_handler.add(Exception, handle_error)
