@@ -35,8 +35,8 @@ fuzz: $(STAMP)
 	PINAKES_FUZZ_EXAMPLES=$${PINAKES_FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/test_fuzz.py -v
 
 lint: $(STAMP)
-	$(BIN)/ruff check server codegen tests
-	$(BIN)/ruff format --check server codegen tests
+	$(BIN)/ruff check server codegen tests sdk/pinakes_sync
+	$(BIN)/ruff format --check server codegen tests sdk/pinakes_sync
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,255 @@
+"""The server, as the sync engine sees it: typed calls through pinakes_client, clear errors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from io import BytesIO
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pinakes_client import AuthenticatedClient, Client
+from pinakes_client.api.auth import device_login, login
+from pinakes_client.api.conflicts import list_conflicts, resolve_conflict
+from pinakes_client.api.devices import register_device
+from pinakes_client.api.sync import ack_changes, get_changes, list_files, report_changes
+from pinakes_client.api.uploads import complete_upload, create_upload, get_upload, upload_chunk
+from pinakes_client.models import (
+    AckRequest,
+    AckResult,
+    ChangesPage,
+    ChunkReceipt,
+    ClientChange,
+    Conflict,
+    Credentials,
+    DeviceCreate,
+    DeviceLogin,
+    DeviceRegistration,
+    DeviceType,
+    FilesPage,
+    Problem,
+    ReportRequest,
+    ReportResult,
+    Resolution,
+    ResolveRequest,
+    Token,
+    UploadCreate,
+    UploadResult,
+    UploadSession,
+)
+from pinakes_client.types import UNSET, File, Response
+
+T = TypeVar("T")
+CHUNK_SIZE = 8 * 1024 * 1024
+TIMEOUT = httpx.Timeout(30.0, read=120.0)
+
+
+class SyncError(Exception):
+    """A failure worth one clear line to the person running pinakes-sync."""
+
+
+class Revoked(SyncError):
+    """The device token no longer works: the device was deleted, disabled or rotated."""
+
+
+def _expect(response: Response[Any], wanted: type[T], doing: str) -> T:
+    parsed = response.parsed
+    if isinstance(parsed, wanted):
+        return parsed
+    detail = (
+        parsed.detail
+        if isinstance(parsed, Problem)
+        else response.content[:200].decode("utf-8", "replace")
+    )
+    raise SyncError(f"{doing} failed ({int(response.status_code)}): {detail}")
+
+
+def _guard(server: str, call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except httpx.TransportError as exc:
+        raise SyncError(f"cannot reach the server at {server}: {exc}") from None
+
+
+def user_login(server: str, username: str, password: str) -> str:
+    with Client(base_url=server, timeout=TIMEOUT) as client:
+        response = _guard(
+            server,
+            lambda: login.sync_detailed(
+                client=client, body=Credentials(username=username, password=password)
+            ),
+        )
+    if response.status_code == 401:
+        raise SyncError("wrong username or password")
+    return _expect(response, Token, "logging in").access_token
+
+
+def register(server: str, user_token: str, name: str) -> DeviceRegistration:
+    with AuthenticatedClient(base_url=server, token=user_token, timeout=TIMEOUT) as client:
+        body = DeviceCreate(
+            name=name, device_type=DeviceType.DESKTOP, client_version="pinakes-sync"
+        )
+        response = _guard(server, lambda: register_device.sync_detailed(client=client, body=body))
+    return _expect(response, DeviceRegistration, "registering this device")
+
+
+class Remote:
+    """One logged-in device."""
+
+    def __init__(self, server: str, device_token: str) -> None:
+        self.server = server
+        with Client(base_url=server, timeout=TIMEOUT) as client:
+            response = _guard(
+                server,
+                lambda: device_login.sync_detailed(
+                    client=client, body=DeviceLogin(device_token=device_token)
+                ),
+            )
+        if response.status_code == 401:
+            raise Revoked(
+                "this device was removed, disabled or its token regenerated on the server: "
+                "run `pinakes-sync init` again"
+            )
+        token = _expect(response, Token, "logging in the device").access_token
+        self.client = AuthenticatedClient(base_url=server, token=token, timeout=TIMEOUT)
+
+    def close(self) -> None:
+        self.client.get_httpx_client().close()
+
+    def _call(self, call: Callable[[], Response[Any]], wanted: type[T], doing: str) -> T:
+        response = _guard(self.server, call)
+        if response.status_code == 401:
+            raise Revoked("this device's access was revoked: run `pinakes-sync init` again")
+        return _expect(response, wanted, doing)
+
+    def report(self, changes: list[ClientChange]) -> ReportResult:
+        body = ReportRequest(changes=changes)
+        return self._call(
+            lambda: report_changes.sync_detailed(client=self.client, body=body),
+            ReportResult,
+            "reporting changes",
+        )
+
+    def changes(self, cursor: int, wait: int = 0) -> ChangesPage:
+        return self._call(
+            lambda: get_changes.sync_detailed(
+                client=self.client, cursor=cursor, limit=1000, wait=wait
+            ),
+            ChangesPage,
+            "reading the change feed",
+        )
+
+    def feed_expired(self, cursor: int) -> bool:
+        response = _guard(
+            self.server,
+            lambda: get_changes.sync_detailed(client=self.client, cursor=cursor, limit=1),
+        )
+        return response.status_code == 410
+
+    def files(self, after: str | None) -> FilesPage:
+        return self._call(
+            lambda: list_files.sync_detailed(
+                client=self.client, after=UNSET if after is None else after, limit=1000
+            ),
+            FilesPage,
+            "listing the library",
+        )
+
+    def ack(self, cursor: int) -> None:
+        self._call(
+            lambda: ack_changes.sync_detailed(client=self.client, body=AckRequest(cursor=cursor)),
+            AckResult,
+            "acknowledging",
+        )
+
+    def conflicts(self) -> list[Conflict]:
+        return self._call(
+            lambda: list_conflicts.sync_detailed(client=self.client), list, "listing conflicts"
+        )
+
+    def resolve(self, conflict_id: uuid.UUID, resolution: str) -> Conflict:
+        body = ResolveRequest(resolution=Resolution(resolution))
+        return self._call(
+            lambda: resolve_conflict.sync_detailed(conflict_id, client=self.client, body=body),
+            Conflict,
+            "resolving the conflict",
+        )
+
+    def new_upload(
+        self, path: str, content_hash: str, size: int, base_version: int
+    ) -> UploadSession:
+        body = UploadCreate(
+            target_path=path,
+            expected_hash=content_hash,
+            expected_size=size,
+            chunk_size=CHUNK_SIZE,
+            base_version=base_version,
+        )
+        return self._call(
+            lambda: create_upload.sync_detailed(client=self.client, body=body),
+            UploadSession,
+            f"starting the upload of {path}",
+        )
+
+    def upload_status(self, session_id: uuid.UUID) -> UploadSession | None:
+        """The session, or None when it can no longer be resumed (expired, gone, closed)."""
+        response = _guard(
+            self.server, lambda: get_upload.sync_detailed(session_id, client=self.client)
+        )
+        parsed = response.parsed
+        if isinstance(parsed, UploadSession) and parsed.status.value in ("pending", "in_progress"):
+            return parsed
+        return None
+
+    def send_chunk(self, session: UploadSession, index: int, data: bytes) -> None:
+        digest = "sha-256=:" + base64.b64encode(hashlib.sha256(data).digest()).decode() + ":"
+        self._call(
+            lambda: upload_chunk.sync_detailed(
+                session.id,
+                index,
+                client=self.client,
+                body=File(payload=BytesIO(data)),
+                content_digest=digest,
+            ),
+            ChunkReceipt,
+            f"uploading {session.target_path}",
+        )
+
+    def complete(self, session: UploadSession) -> UploadResult:
+        return self._call(
+            lambda: complete_upload.sync_detailed(session.id, client=self.client),
+            UploadResult,
+            f"completing {session.target_path}",
+        )
+
+    def download_to(self, path: str, target: Path, content_hash: str) -> None:
+        """Stream a file into `target` (a temp file), verifying its hash as it arrives."""
+        digest = hashlib.sha256()
+        url = f"/api/v1/sync/download/{quote(path, safe='')}"
+        httpx_client = self.client.get_httpx_client()
+
+        def fetch() -> None:
+            with httpx_client.stream("GET", url) as response, target.open("wb") as out:
+                if response.status_code != 200:
+                    raise SyncError(f"downloading {path} failed ({response.status_code})")
+                for block in response.iter_bytes(1024 * 1024):
+                    digest.update(block)
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+
+        _guard(self.server, fetch)
+        if digest.hexdigest() != content_hash:
+            raise SyncError(f"{path} arrived with other bytes than announced; will retry")
+
+
+def chunks_of(path: Path, size: int, missing: list[int]) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as handle:
+        for index in missing:
+            handle.seek(index * size)
+            yield index, handle.read(size)

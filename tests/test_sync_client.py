@@ -1,0 +1,230 @@
+"""pinakes-sync end to end: real server process, real folders, the command as a person runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import ROOT, LiveServer, login, register
+
+PASSWORD = "correct horse battery"
+
+
+def run(*args: str | Path, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PINAKES_PASSWORD": PASSWORD}
+    result = subprocess.run(
+        [sys.executable, "-m", "pinakes_sync.cli", *map(str, args)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout,
+    )  # fmt: skip
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".pinakes" not in p.relative_to(folder).parts
+    }
+
+
+@pytest.fixture
+def library(server_factory: Callable[..., LiveServer], tmp_path: Path):
+    """A server with one user, and a factory of folders init'ed against it."""
+    server = server_factory()
+    assert register(server, "reader").status_code == 201
+
+    def folder(name: str) -> Path:
+        path = tmp_path / name
+        run("init", path, "--server", server.url, "--username", "reader", "--device-name", name)
+        return path
+
+    folder.server = server  # type: ignore[attr-defined]
+    return folder
+
+
+def sync(*folders: Path) -> None:
+    for folder in folders:
+        run("sync", folder)
+
+
+def test_init_keeps_the_device_token_private(library) -> None:
+    a = library("a")
+    token = a / ".pinakes" / "device-token"
+    assert token.stat().st_mode & 0o777 == 0o600
+    assert (a / ".pinakes").stat().st_mode & 0o777 == 0o700
+    state = json.loads((a / ".pinakes" / "state.json").read_text())
+    assert state["username"] == "reader" and token.read_text().startswith("pkd_")
+
+
+def test_two_folders_converge(library) -> None:
+    a, b = library("a"), library("b")
+    (a / "books" / "sf").mkdir(parents=True)
+    (a / "books" / "sf" / "dispossessed.txt").write_text("Anarres")
+    (a / "notes.txt").write_text("notes")
+    (b / "music").mkdir()
+    (b / "music" / "track.bin").write_bytes(random.Random(1).randbytes(3_000_000))
+    (b / "café.txt").write_text("NFC or NFD, one path")
+    sync(a, b, a)
+    assert tree(a) == tree(b) and len(tree(a)) == 4
+    # Edits, a rename, a delete and a new nested directory, on both sides.
+    (a / "notes.txt").write_text("notes, edited")
+    os.rename(b / "music" / "track.bin", b / "music" / "renamed.bin")
+    (b / "books" / "sf" / "dispossessed.txt").unlink()
+    (b / "deep" / "er" / "still").mkdir(parents=True)
+    (b / "deep" / "er" / "still" / "x.txt").write_text("x")
+    sync(a, b, a)
+    assert tree(a) == tree(b)
+    assert set(tree(a)) == {"notes.txt", "music/renamed.bin", "café.txt", "deep/er/still/x.txt"}
+    assert tree(b)["notes.txt"] == b"notes, edited"
+    assert not (a / "books").exists()  # emptied directories go too
+
+
+@pytest.mark.parametrize("resolution", ["keep_local", "keep_remote", "keep_both"])
+def test_conflicting_edits_and_each_resolution(library, resolution: str) -> None:
+    a, b = library("a"), library("b")
+    (a / "shared.txt").write_text("original")
+    sync(a, b)
+    (a / "shared.txt").write_text("edited on a")
+    (b / "shared.txt").write_text("edited on b")
+    sync(a)
+    out = run("sync", b).stdout
+    assert "conflict" in out
+    listing = run("conflicts", b).stdout
+    conflict_id = listing.split()[0]
+    assert "shared.txt" in listing and len(listing.strip().splitlines()) == 1
+    run("resolve", b, conflict_id, resolution)
+    sync(a, b, a)
+    assert tree(a) == tree(b)
+    files = tree(a)
+    if resolution == "keep_local":
+        assert files == {"shared.txt": b"edited on b"}
+    elif resolution == "keep_remote":
+        assert files == {"shared.txt": b"edited on a"}
+    else:
+        assert files.pop("shared.txt") == b"edited on a"
+        [(copy, content)] = files.items()
+        assert copy.startswith("shared (conflict b ") and content == b"edited on b"
+    assert run("conflicts", a).stdout.strip() == "no open conflicts"
+
+
+def test_an_interrupted_upload_resumes_where_it_stopped(library) -> None:
+    a, b = library("a"), library("b")
+    data = os.urandom(320 * 1024 * 1024)
+    (a / "big.bin").write_bytes(data)
+    env = {**os.environ, "PINAKES_PASSWORD": PASSWORD}
+    client = subprocess.Popen([sys.executable, "-m", "pinakes_sync.cli", "sync", str(a)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    state_file = a / ".pinakes" / "state.json"
+    server: LiveServer = library.server
+    user = httpx.Client(base_url=server.url,
+                        headers={"Authorization": f"Bearer {login(server, 'reader')}"})  # fmt: skip
+    session_id, received = None, []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not received:
+        uploads = json.loads(state_file.read_text()).get("uploads", {})
+        if "big.bin" in uploads:
+            session_id = uploads["big.bin"]["session_id"]
+            received = user.get(f"/api/v1/sync/upload/{session_id}").json()["received_chunks"]
+        time.sleep(0.01)
+    client.send_signal(signal.SIGKILL)
+    client.wait()
+    assert session_id and received, "the upload finished before it could be interrupted"
+    status = user.get(f"/api/v1/sync/upload/{session_id}").json()
+    assert status["status"] in ("pending", "in_progress") and len(status["received_chunks"]) < 40
+    sync(a)
+    resumed = user.get(f"/api/v1/sync/upload/{session_id}").json()
+    assert resumed["status"] == "completed"  # the same session, not a new one
+    sync(b)
+    assert (b / "big.bin").read_bytes() == data
+    user.close()
+
+
+def test_a_revoked_device_gets_one_clear_line(library) -> None:
+    a = library("a")
+    server: LiveServer = library.server
+    state = json.loads((a / ".pinakes" / "state.json").read_text())
+    with server.client(login(server, "reader")) as api:
+        api.post(f"/api/v1/sync/devices/{state['device_id']}/token")
+    result = run("sync", a, check=False)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert "pinakes-sync init" in line and "Traceback" not in result.stderr
+
+
+def test_wrong_password_and_unreachable_server(library, tmp_path: Path) -> None:
+    server: LiveServer = library.server
+    env = {**os.environ, "PINAKES_PASSWORD": "not the password"}
+    wrong = subprocess.run([sys.executable, "-m", "pinakes_sync.cli", "init", str(tmp_path / "w"),
+                            "--server", server.url, "--username", "reader"],
+                           capture_output=True, text=True, env=env, cwd=ROOT)  # fmt: skip
+    assert wrong.returncode == 1 and wrong.stderr.strip().endswith("wrong username or password")
+    down = run("init", tmp_path / "x", "--server", "http://127.0.0.1:9", "--username", "reader",
+               check=False)  # fmt: skip
+    assert down.returncode == 1 and "cannot reach the server" in down.stderr
+    assert len(down.stderr.strip().splitlines()) == 1
+
+
+def test_a_pass_deleting_most_of_the_library_asks_first(library) -> None:
+    a, b = library("a"), library("b")
+    for i in range(4):
+        (a / f"{i}.txt").write_text(str(i))
+    sync(a, b)
+    for i in range(3):
+        (a / f"{i}.txt").unlink()
+    refused = run("sync", a, check=False)
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    sync(b)
+    assert len(tree(b)) == 4  # nothing was deleted on the server
+    run("sync", a, "--yes")
+    sync(b)
+    assert set(tree(b)) == {"3.txt"}
+
+
+def test_a_fresh_folder_never_deletes_on_the_server(library) -> None:
+    a = library("a")
+    (a / "keep.txt").write_text("keep")
+    sync(a)
+    fresh = library("fresh")  # empty: it adds, it never deletes
+    sync(fresh, a)
+    assert tree(fresh) == tree(a) == {"keep.txt": b"keep"}
+
+
+def test_watch_carries_a_dropped_file_across(library) -> None:
+    a, b = library("a"), library("b")
+    env = {**os.environ, "PINAKES_PASSWORD": PASSWORD}
+    watchers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pinakes_sync.cli", "sync", str(f), "--watch"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in (a, b)
+    ]
+    try:
+        time.sleep(1)
+        (a / "dropped.txt").write_text("dropped into a")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (b / "dropped.txt").exists():
+            time.sleep(0.1)
+        assert (b / "dropped.txt").read_text() == "dropped into a"
+    finally:
+        for watcher in watchers:
+            watcher.terminate()
+            _, errors = watcher.communicate(timeout=10)
+            assert "Traceback" not in errors, errors
