@@ -10,7 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from .engine import Engine, PassSummary
+from .engine import Engine, PassSummary, plan_push
 from .remote import Remote, SyncError, register, user_login
 from .state import FolderState, token_path, write_private
 
@@ -87,7 +87,7 @@ def sync(args: argparse.Namespace) -> None:
 
 def status(args: argparse.Namespace) -> None:
     state = FolderState.load(args.folder)
-    pending = len(Engine(args.folder, state, remote=None).local_changes())  # type: ignore[arg-type]
+    pending = len(plan_push(args.folder, state, assume_yes=True)[0])
     print(f"server:    {state.server} (user {state.username}, device {state.device_id})")
     print(f"cursor:    {state.cursor if state.cursor is not None else 'not synced yet'}")
     print(f"files:     {len(state.files)} synced, {pending} local change(s) to send")

@@ -60,6 +60,7 @@ class Engine:
         self.folder, self.state, self.remote = folder, state, remote
         self.say, self.progress, self.assume_yes = say, progress, assume_yes
         self._lock = threading.Lock()
+        self._found: dict[str, LocalFile] = {}  # the latest scan, behind local_changes()
 
     # --- the pass ---------------------------------------------------------------------
 
@@ -273,49 +274,7 @@ class Engine:
     # --- pushing ------------------------------------------------------------------------
 
     def local_changes(self) -> list[ClientChange]:
-        found = scan(self.folder, self.state.files)
-        known = self.state.files
-        deleted = [p for p in known if p not in found]
-        if known and len(deleted) > DELETE_SHARE_LIMIT * len(known) and not self.assume_yes:
-            raise SyncError(
-                f"this pass would delete {len(deleted)} of {len(known)} files on the server; "
-                "if that is what you want, run again with --yes"
-            )
-        new = {p: f for p, f in found.items() if p not in known}
-        changes: list[ClientChange] = []
-        for path in deleted:
-            moved_to = [p for p, f in new.items() if f.content_hash == known[path].content_hash]
-            if len(moved_to) == 1:
-                target = new.pop(moved_to[0])
-                changes.append(
-                    ClientChange(
-                        path=moved_to[0],
-                        old_path=path,
-                        change_type=ChangeType.MOVED,
-                        base_version=known[path].version,
-                        mtime=_mtime(target),
-                    )
-                )
-            else:
-                changes.append(
-                    ClientChange(
-                        path=path, change_type=ChangeType.DELETED, base_version=known[path].version
-                    )
-                )
-        for path, local in found.items():
-            synced = known.get(path)
-            if path in new or (synced and synced.content_hash != local.content_hash):
-                changes.append(
-                    ClientChange(
-                        path=path,
-                        change_type=ChangeType.MODIFIED if synced else ChangeType.CREATED,
-                        content_hash=local.content_hash,
-                        size=local.size,
-                        mtime=_mtime(local),
-                        base_version=synced.version if synced else 0,
-                    )
-                )
-        self._found = found
+        changes, self._found = plan_push(self.folder, self.state, self.assume_yes)
         return changes
 
     def push(self, summary: PassSummary) -> None:
@@ -336,16 +295,16 @@ class Engine:
         if uploads:
             with ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
                 results = list(pool.map(lambda job: (job, self._upload(*job)), uploads))
-            for (path, local, _), result in results:
-                if result is None:
+            for (path, local, _), outcome in results:
+                if outcome is None:
                     continue
-                if result.file is not None:
+                if outcome.file is not None:
                     self.state.files[path] = Synced(
-                        result.file.version, local.content_hash, local.size, local.mtime_ns
+                        outcome.file.version, local.content_hash, local.size, local.mtime_ns
                     )
                     summary.pushed += 1
-                if result.conflict is not None:
-                    self._conflict(result.conflict, summary)
+                if outcome.conflict is not None:
+                    self._conflict(outcome.conflict, summary)
             self.save()
 
     def _pushed(self, change: ClientChange, version: int, summary: PassSummary) -> None:
@@ -404,3 +363,53 @@ class Engine:
 
 def _mtime(local: LocalFile) -> datetime:
     return datetime.fromtimestamp(local.mtime_ns / 1e9, UTC)
+
+
+def plan_push(
+    folder: Path, state: FolderState, assume_yes: bool
+) -> tuple[list[ClientChange], dict[str, LocalFile]]:
+    """The changes to report since the last sync (a delete plus a create of the same bytes is
+    one move), and the scan they come from. Refuses to delete over half of the library."""
+    found = scan(folder, state.files)
+    known = state.files
+    deleted = [p for p in known if p not in found]
+    if known and len(deleted) > DELETE_SHARE_LIMIT * len(known) and not assume_yes:
+        raise SyncError(
+            f"this pass would delete {len(deleted)} of {len(known)} files on the server; "
+            "if that is what you want, run again with --yes"
+        )
+    new = {p: f for p, f in found.items() if p not in known}
+    changes: list[ClientChange] = []
+    for path in deleted:
+        moved_to = [p for p, f in new.items() if f.content_hash == known[path].content_hash]
+        if len(moved_to) == 1:
+            target = new.pop(moved_to[0])
+            changes.append(
+                ClientChange(
+                    path=moved_to[0],
+                    old_path=path,
+                    change_type=ChangeType.MOVED,
+                    base_version=known[path].version,
+                    mtime=_mtime(target),
+                )
+            )
+        else:
+            changes.append(
+                ClientChange(
+                    path=path, change_type=ChangeType.DELETED, base_version=known[path].version
+                )
+            )
+    for path, local in found.items():
+        synced = known.get(path)
+        if path in new or (synced and synced.content_hash != local.content_hash):
+            changes.append(
+                ClientChange(
+                    path=path,
+                    change_type=ChangeType.MODIFIED if synced else ChangeType.CREATED,
+                    content_hash=local.content_hash,
+                    size=local.size,
+                    mtime=_mtime(local),
+                    base_version=synced.version if synced else 0,
+                )
+            )
+    return changes, found
