@@ -6,7 +6,7 @@ import base64
 import hashlib
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from typing import Any, TypeVar
@@ -246,10 +246,3 @@ class Remote:
         _guard(self.server, fetch)
         if digest.hexdigest() != content_hash:
             raise SyncError(f"{path} arrived with other bytes than announced; will retry")
-
-
-def chunks_of(path: Path, size: int, missing: list[int]) -> Iterator[tuple[int, bytes]]:
-    with path.open("rb") as handle:
-        for index in missing:
-            handle.seek(index * size)
-            yield index, handle.read(size)
