@@ -25,6 +25,12 @@ def test_wrong_method_is_405_with_allow(server: LiveServer) -> None:
         assert set(reply.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
 
 
+def test_a_head_over_the_limit_is_400(server: LiveServer) -> None:
+    with server.client() as api:
+        reply = api.get("/health", headers={"X-Padding": "x" * 17000})
+    assert_problem(reply, 400, "header-too-large")
+
+
 def test_body_over_the_limit_is_413(server: LiveServer) -> None:
     with server.client() as api:
         reply = api.post(

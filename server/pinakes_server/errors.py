@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from sanic import HTTPResponse, Request
-from sanic.exceptions import RequestCancelled, SanicException
+from sanic.exceptions import PayloadTooLarge, RequestCancelled, SanicException
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("pinakes.errors")
@@ -103,6 +103,9 @@ def render_error(exc: BaseException) -> HTTPResponse:
         )
     if isinstance(exc, RequestCancelled):  # the client went away; nobody reads this answer
         return problem_response(503, "request-cancelled", "Request cancelled", "cancelled")
+    if isinstance(exc, PayloadTooLarge) and safe_str(exc).startswith("Request header"):
+        # Sanic reports an oversized head as 413; it is a malformed request, not a big body.
+        return problem_response(400, "header-too-large", "Request head too large", safe_str(exc))
     if isinstance(exc, SanicException) and exc.status_code in _SANIC_SLUGS:
         slug, title = _SANIC_SLUGS[exc.status_code]
         headers = {k: str(v) for k, v in (getattr(exc, "headers", None) or {}).items()}

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..storage.db import bulk_write
 from ..storage.tables import ChangeLog, FileState, UserSeq, utcnow
 
-BATCH = 500  # rows per multi-row INSERT: well inside SQLite's bound-variable limit
+BATCH = 500  # paths per IN (...) list: well inside SQLite's bound-variable limit
 
 
 @dataclass
@@ -133,35 +134,31 @@ class Ledger:
         for seq, entry in enumerate(self.entries, start=last_seq - len(self.entries) + 1):
             entry.seq = seq
         now = utcnow()
-        state_rows = [
-            {
-                "user": self.user_id, "path": s.path, "version": s.version,
-                "content_hash": s.content_hash, "size": s.size, "mtime": s.mtime,
-                "deleted": s.deleted, "moved_to": s.moved_to,
-                "moved_to_version": s.moved_to_version, "updated_at": now,
-            }
-            for s in self._dirty.values()
-        ]  # fmt: skip
-        for start in range(0, len(state_rows), BATCH):
-            FileState.insert_many(state_rows[start : start + BATCH]).on_conflict(
-                conflict_target=[FileState.user, FileState.path],
-                preserve=[
-                    FileState.version, FileState.content_hash, FileState.size, FileState.mtime,
-                    FileState.deleted, FileState.moved_to, FileState.moved_to_version,
-                    FileState.updated_at,
-                ],
-            ).execute()  # fmt: skip
-        log_rows = [
-            {
-                "user": self.user_id, "seq": e.seq, "path": e.path, "change_type": e.change_type,
-                "content_hash": e.content_hash, "size": e.size, "mtime": e.mtime,
-                "version": e.version, "old_path": e.old_path, "device_id": device_id,
-                "timestamp": now,
-            }
-            for e in self.entries
-        ]  # fmt: skip
-        for start in range(0, len(log_rows), BATCH):
-            ChangeLog.insert_many(log_rows[start : start + BATCH]).execute()
+        bulk_write(
+            FileState,
+            [
+                {
+                    "user": self.user_id, "path": s.path, "version": s.version,
+                    "content_hash": s.content_hash, "size": s.size, "mtime": s.mtime,
+                    "deleted": s.deleted, "moved_to": s.moved_to,
+                    "moved_to_version": s.moved_to_version, "updated_at": now,
+                }
+                for s in self._dirty.values()
+            ],
+            conflict_target=("user", "path"),
+        )  # fmt: skip
+        bulk_write(
+            ChangeLog,
+            [
+                {
+                    "user": self.user_id, "seq": e.seq, "path": e.path,
+                    "change_type": e.change_type, "content_hash": e.content_hash, "size": e.size,
+                    "mtime": e.mtime, "version": e.version, "old_path": e.old_path,
+                    "device_id": device_id, "timestamp": now,
+                }
+                for e in self.entries
+            ],
+        )  # fmt: skip
         return last_seq
 
 
