@@ -34,6 +34,7 @@ def test_schemathesis_finds_no_failure(server_factory: Callable[..., LiveServer]
         "--report", "junit", "--report-junit-path", str(junit), "--no-color",
     ]  # fmt: skip
     run = subprocess.run(command, capture_output=True, text=True, timeout=1200, cwd=ROOT)
+    (REPORTS / "schemathesis.log").write_text(run.stdout + run.stderr)
     failures = run.stdout.find("FAILURES")
     assert run.returncode == 0, run.stdout[max(failures, 0) :][:30000] + run.stderr[-5000:]
     suite = ElementTree.parse(junit).getroot()
