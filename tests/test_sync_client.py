@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import random
 import signal
 import subprocess
@@ -228,3 +229,54 @@ def test_watch_carries_a_dropped_file_across(library) -> None:
             watcher.terminate()
             _, errors = watcher.communicate(timeout=10)
             assert "Traceback" not in errors, errors
+
+
+def test_progress_bars_only_on_a_terminal(library) -> None:
+    a = library("a")
+    (a / "nine.bin").write_bytes(os.urandom(9 * 1024 * 1024))  # two 8 MiB chunks
+    (a / "other.bin").write_bytes(os.urandom(9 * 1024 * 1024))
+    quiet = run("sync", a)
+    assert quiet.stderr == ""  # not a terminal: no progress output
+    (a / "nine.bin").write_bytes(os.urandom(9 * 1024 * 1024))
+    main, secondary = pty.openpty()
+    env = {**os.environ, "PINAKES_PASSWORD": PASSWORD}
+    command = [sys.executable, "-m", "pinakes_sync.cli", "sync", str(a)]
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=secondary
+    ) as client:
+        os.close(secondary)
+        output = b""
+        while True:
+            try:
+                data = os.read(main, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            output += data
+        assert client.wait(timeout=60) == 0
+    os.close(main)
+    assert b"nine.bin" in output and b"2/2" in output and b"#" in output
+
+
+def test_a_folder_behind_the_compacted_feed_relists(library) -> None:
+    a, b = library("a"), library("b")
+    (a / "one.txt").write_text("one")
+    (a / "two.txt").write_text("two")
+    sync(a, b, a)
+    backup = (b / ".pinakes" / "state.json").read_text()  # b as it is now, state and files
+    (a / "two.txt").unlink()
+    (a / "three.txt").write_text("three")
+    sync(a, b, a)
+    server: LiveServer = library.server
+    subprocess.run([sys.executable, "-m", "pinakes_server.cli", "compact", "--data-dir",
+                    str(server.data_dir)], check=True, cwd=ROOT, capture_output=True)  # fmt: skip
+    # b is restored from the backup: its cursor now predates what the feed keeps.
+    (b / ".pinakes" / "state.json").write_text(backup)
+    (b / "three.txt").unlink()
+    (b / "two.txt").write_text("two")
+    state = json.loads(backup)
+    entry = state["files"]["two.txt"]
+    os.utime(b / "two.txt", ns=(entry["mtime_ns"], entry["mtime_ns"]))
+    sync(b)
+    assert tree(b) == tree(a) == {"one.txt": b"one", "three.txt": b"three"}

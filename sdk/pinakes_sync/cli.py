@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from .engine import Engine, PassSummary, plan_push
-from .remote import Remote, SyncError, register, user_login
+from .remote import CursorExpired, Remote, SyncError, register, user_login
 from .state import FolderState, token_path, write_private
 
 WATCH_WAIT_SECONDS = 2
@@ -77,9 +77,13 @@ def sync(args: argparse.Namespace) -> None:
     try:
         _report(engine.run_pass())
         while args.watch:
-            remote_news = engine.remote.changes(engine.state.cursor or 0, wait=WATCH_WAIT_SECONDS)
-            local_news = bool(engine.local_changes())
-            if remote_news.changes or local_news:
+            try:
+                remote_news = bool(
+                    engine.remote.changes(engine.state.cursor or 0, wait=WATCH_WAIT_SECONDS).changes
+                )
+            except CursorExpired:
+                remote_news = True  # the pass re-lists
+            if remote_news or engine.local_changes():
                 _report(engine.run_pass())
     finally:
         engine.remote.close()

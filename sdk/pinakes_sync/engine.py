@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pinakes_client.models import ChangeType, ClientChange, Conflict, UploadResult
 
-from .remote import Remote, SyncError
+from .remote import CursorExpired, Remote, SyncError
 from .scan import TEMP_PREFIX, LocalFile, hash_file, scan
 from .state import FolderState, PendingUpload, Synced
 
@@ -66,7 +66,7 @@ class Engine:
 
     def run_pass(self) -> PassSummary:
         summary = PassSummary()
-        if self.state.cursor is None or self.remote.feed_expired(self.state.cursor):
+        if self.state.cursor is None:
             self.relist(summary)
         self.pull(summary)
         self.settle_conflicts()
@@ -105,7 +105,11 @@ class Engine:
     def pull(self, summary: PassSummary) -> None:
         assert self.state.cursor is not None
         while True:
-            page = self.remote.changes(self.state.cursor)
+            try:
+                page = self.remote.changes(self.state.cursor)
+            except CursorExpired:
+                self.relist(summary)
+                continue
             for change in page.changes:
                 if change.change_type == ChangeType.MOVED and change.old_path:
                     self.apply_move(

@@ -53,6 +53,10 @@ class SyncError(Exception):
     """A failure worth one clear line to the person running pinakes-sync."""
 
 
+class CursorExpired(SyncError):
+    """The feed no longer reaches back to the cursor: list the library again."""
+
+
 class Revoked(SyncError):
     """The device token no longer works: the device was deleted, disabled or rotated."""
 
@@ -136,20 +140,16 @@ class Remote:
         )
 
     def changes(self, cursor: int, wait: int = 0) -> ChangesPage:
-        return self._call(
+        """A page of the feed; CursorExpired when the server wants the library re-listed."""
+        response = _guard(
+            self.server,
             lambda: get_changes.sync_detailed(
                 client=self.client, cursor=cursor, limit=1000, wait=wait
             ),
-            ChangesPage,
-            "reading the change feed",
         )
-
-    def feed_expired(self, cursor: int) -> bool:
-        response = _guard(
-            self.server,
-            lambda: get_changes.sync_detailed(client=self.client, cursor=cursor, limit=1),
-        )
-        return response.status_code == 410
+        if response.status_code == 410:
+            raise CursorExpired("the change feed was compacted past this folder's cursor")
+        return self._call(lambda: response, ChangesPage, "reading the change feed")
 
     def files(self, after: str | None) -> FilesPage:
         return self._call(
