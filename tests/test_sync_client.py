@@ -79,6 +79,11 @@ def test_two_folders_converge(library) -> None:
     (b / "café.txt").write_text("NFC or NFD, one path")
     sync(a, b, a)
     assert tree(a) == tree(b) and len(tree(a)) == 4
+    (a / "pending.txt").write_text("not sent yet")
+    status = run("status", a).stdout
+    assert "files:     4 synced, 1 local change(s) to send" in status
+    assert "conflicts: 0" in status and library.server.url in status
+    (a / "pending.txt").unlink()
     # Edits, a rename, a delete and a new nested directory, on both sides.
     (a / "notes.txt").write_text("notes, edited")
     os.rename(b / "music" / "track.bin", b / "music" / "renamed.bin")

@@ -126,7 +126,10 @@ class Remote:
         self.client.get_httpx_client().close()
 
     def _call(self, call: Callable[[], Response[Any]], wanted: type[T], doing: str) -> T:
-        response = _guard(self.server, call)
+        return self._checked(_guard(self.server, call), wanted, doing)
+
+    @staticmethod
+    def _checked(response: Response[Any], wanted: type[T], doing: str) -> T:
         if response.status_code == 401:
             raise Revoked("this device's access was revoked: run `pinakes-sync init` again")
         return _expect(response, wanted, doing)
@@ -149,7 +152,7 @@ class Remote:
         )
         if response.status_code == 410:
             raise CursorExpired("the change feed was compacted past this folder's cursor")
-        return self._call(lambda: response, ChangesPage, "reading the change feed")
+        return self._checked(response, ChangesPage, "reading the change feed")
 
     def files(self, after: str | None) -> FilesPage:
         return self._call(
