@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_TOOLS := $(VENV)/.bench-tools
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= data
 
-.PHONY: install run test generate check-generated fuzz lint clean
+.PHONY: install run test generate check-generated fuzz lint bench clean
 
 install: $(STAMP)
 
@@ -35,8 +36,17 @@ fuzz: $(STAMP)
 	PINAKES_FUZZ_EXAMPLES=$${PINAKES_FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/test_fuzz.py -v
 
 lint: $(STAMP)
-	$(BIN)/ruff check server codegen tests sdk/pinakes_sync
-	$(BIN)/ruff format --check server codegen tests sdk/pinakes_sync
+	$(BIN)/ruff check server codegen tests bench sdk/pinakes_sync
+	$(BIN)/ruff format --check server codegen tests bench sdk/pinakes_sync
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Benchmarks (not tests): each figure beside its reference, ratios in bench/results.json.
+bench: $(STAMP) $(BENCH_TOOLS)
+	$(BIN)/python -m bench.run $(FIGURES)
+
+$(BENCH_TOOLS):
+	command -v wrk >/dev/null && command -v nginx >/dev/null && command -v curl >/dev/null || \
+		(apt-get update -q && apt-get install -y -q wrk nginx curl)
+	mkdir -p $(VENV) && touch $@

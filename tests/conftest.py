@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,64 +12,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .live import LiveServer, start_server
+
 PASSWORD = "correct horse battery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str
-    data_dir: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def client(self, token: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no flushing; what is on disk is what a crash leaves."""
-        self.process.kill()
-        self.process.wait()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def start_server(data_dir: Path, **env: str) -> LiveServer:
-    port = free_port()
-    log = data_dir.parent / f"{data_dir.name}-{port}.log"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PINAKES_")}
-    environment.update(env)
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pinakes_server.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--data-dir", str(data_dir)],
-            stdout=output, stderr=subprocess.STDOUT, env=environment, cwd=ROOT,
-        )  # fmt: skip
-    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"server did not come up:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +24,8 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
     def factory(data_dir: Path | None = None, **env: str) -> LiveServer:
         """A new server process; on an existing data dir it is a second instance of that one."""
         data_dir = data_dir or tmp_path_factory.mktemp("server") / "data"
-        server = start_server(data_dir, **env)
+        # Every verdict of the compiled contract checks is compared with stock openapi-core's.
+        server = start_server(data_dir, **{"PINAKES_CONTRACT_CROSS_CHECK": "1", **env})
         started.append(server)
         return server
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 import jwt
 import pytest
 
-from .conftest import PASSWORD, Account, LiveServer, assert_problem, login, register
+from .conftest import PASSWORD, Account, assert_problem, login, register
+from .live import LiveServer
 
 ISSUER, AUDIENCE = "pinakes-sync", "pinakes-sync-api"
 

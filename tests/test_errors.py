@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Account, LiveServer, assert_problem
+from .conftest import Account, assert_problem
+from .live import LiveServer
 
 LOGIN = "/api/v1/auth/login"
 

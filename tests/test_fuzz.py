@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .conftest import ROOT, LiveServer, login, register
+from .conftest import login, register
+from .live import ROOT, LiveServer
 
 REPORTS = ROOT / "reports"
 

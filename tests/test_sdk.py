@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pinakes_client
 
-from .conftest import PASSWORD, ROOT, Account
+from .conftest import PASSWORD, Account
+from .live import ROOT
 
 QUICKSTART = ROOT / "sdk" / "examples" / "quickstart.py"
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import ROOT, LiveServer, login, register
+from .conftest import login, register
+from .live import ROOT, LiveServer
 
 PASSWORD = "correct horse battery"
 

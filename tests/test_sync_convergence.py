@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import Account, DeviceClient, LiveServer, sha256
+from .conftest import Account, DeviceClient, sha256
+from .live import LiveServer
 
 
 def test_six_devices_racing_on_one_base_make_one_winner(

@@ -14,7 +14,8 @@ import pytest
 from pinakes_server.services.feed import changes_query
 from pinakes_server.storage.db import close_database, open_database
 
-from .conftest import ROOT, Account, DeviceClient, LiveServer, assert_problem, sha256
+from .conftest import Account, DeviceClient, assert_problem, sha256
+from .live import ROOT, LiveServer
 
 DATA = [f"file {i}".encode() for i in range(5)]
 

@@ -18,7 +18,8 @@ from pinakes_server.storage.blobs import BlobStore
 from pinakes_server.storage.db import close_database, open_database
 from pinakes_server.storage.tables import Device, UploadSession, User, utcnow
 
-from .conftest import CHUNK, Account, DeviceClient, LiveServer, assert_problem, sha256
+from .conftest import CHUNK, Account, DeviceClient, assert_problem, sha256
+from .live import LiveServer
 
 OCTETS = {"content-type": "application/octet-stream"}
 DATA = os.urandom(2 * CHUNK + 1000)  # three chunks, the last one short

@@ -48,7 +48,11 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     # A 1024-byte library path, percent-encoded, in a URL or query: up to ~12 KiB of head.
     app.config.REQUEST_MAX_HEADER_SIZE = 16384
     app.ctx.config = config
-    app.ctx.contract = ContractValidator(spec, validate_responses=config.validate_responses)
+    app.ctx.contract = ContractValidator(
+        spec,
+        validate_responses=config.validate_responses,
+        cross_check=config.contract_cross_check,
+    )
     register_routes(app, operations(spec), handlers.HANDLERS)
     app.error_handler.add(Exception, handle_error)
     app.register_middleware(middleware.after_response, "response")

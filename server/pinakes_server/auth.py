@@ -65,14 +65,24 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> str:
     return secret
 
 
+# Verified tokens remembered per process: a client sends the same token with every request.
+VERIFIED_CACHE_SIZE = 4096
+
+
 class TokenCodec:
-    """HS256 with an explicit algorithm list, required claims, issuer and audience."""
+    """HS256 with an explicit algorithm list, required claims, issuer and audience.
+
+    A token that verified once is remembered (by its whole text, signature included) with
+    its expiry, so repeat requests skip the HMAC and the claim checks; whether its user and
+    device still stand is looked up on every request regardless.
+    """
 
     def __init__(self, secret: str, issuer: str, audience: str, ttl_seconds: int) -> None:
         self._secret = secret
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
+        self._verified: dict[str, tuple[Claims, float]] = {}
 
     def issue(self, user_id: uuid.UUID, device: DeviceBinding | None = None) -> str:
         now = int(time.time())
@@ -90,6 +100,19 @@ class TokenCodec:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def decode(self, token: str) -> Claims:
+        known = self._verified.get(token)
+        if known is not None:
+            claims, expires = known
+            if time.time() < expires:  # PyJWT's rule: expired once `exp` is reached
+                return claims
+            raise Unauthorized("the token has expired")
+        claims, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (claims, expires)
+        return claims
+
+    def _verify(self, token: str) -> tuple[Claims, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -113,7 +136,7 @@ class TokenCodec:
                 device = DeviceBinding(uuid.UUID(claims["did"]), generation)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise Unauthorized("the token is not valid") from None
-        return Claims(user_id, device)
+        return Claims(user_id, device), float(claims["exp"])
 
 
 def bearer_token(authorization: str | None) -> str | None:

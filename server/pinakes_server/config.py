@@ -49,6 +49,8 @@ class Config:
     token_ttl_seconds: int = 3600
     open_registration: bool = False
     validate_responses: bool = True
+    # Also run stock openapi-core on every request and response and compare (the test suite).
+    contract_cross_check: bool = False
     max_json_body: int = 4 * 1024 * 1024
     max_file_size: int = 64 * 1024**3
     max_open_uploads: int = 64  # per user
@@ -69,6 +71,9 @@ class Config:
             "token_ttl_seconds": _int(env, "PINAKES_TOKEN_TTL_SECONDS", cls.token_ttl_seconds, 1),
             "open_registration": _flag(env, "PINAKES_OPEN_REGISTRATION", cls.open_registration),
             "validate_responses": _flag(env, "PINAKES_VALIDATE_RESPONSES", cls.validate_responses),
+            "contract_cross_check": _flag(
+                env, "PINAKES_CONTRACT_CROSS_CHECK", cls.contract_cross_check
+            ),
             "max_json_body": _int(env, "PINAKES_MAX_JSON_BODY", cls.max_json_body, 1024),
             "max_file_size": _int(env, "PINAKES_MAX_FILE_SIZE", cls.max_file_size, 0),
             "max_open_uploads": _int(env, "PINAKES_MAX_OPEN_UPLOADS", cls.max_open_uploads, 1),

@@ -73,15 +73,25 @@ async def download(request: Request, path: str) -> HTTPResponse | None:
     except FileNotFoundError:
         raise ApiError(f"the bytes of {row.path!r} are missing from the blob store") from None
     try:
+        if length <= READ_BLOCK:  # one block: one plain response, no streaming round trips
+            return HTTPResponse(
+                _read(fd, start, length), status=status, headers=headers,
+                content_type=content_type,
+            )  # fmt: skip
         response = await request.respond(status=status, headers=headers, content_type=content_type)
         offset, end = start, start + length
         while offset < end:
-            data = os.pread(fd, min(READ_BLOCK, end - offset), offset)
-            if not data:
-                raise ApiError("the blob is shorter than its recorded size")
+            data = _read(fd, offset, min(READ_BLOCK, end - offset))
             await response.send(data)
             offset += len(data)
         await response.eof()
     finally:
         os.close(fd)
     return None  # already sent
+
+
+def _read(fd: int, offset: int, length: int) -> bytes:
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise ApiError("the blob is shorter than its recorded size")
+    return data

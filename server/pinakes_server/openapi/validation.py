@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -28,6 +30,7 @@ from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from sanic import HTTPResponse, Request
 
 from ..errors import PROBLEM_JSON, ApiError, Unauthorized, ValidationFailed, safe_str
+from . import compiled
 from .requests import SanicOpenAPIRequest
 from .responses import SanicOpenAPIResponse
 from .spec import OCTET_STREAM, Operation
@@ -122,32 +125,88 @@ def _json(value: bytes, **_parameters: str) -> object:
     return orjson.loads(value)
 
 
-class ContractValidator:
-    """Built once per process: the resolved contract and the validators that read it."""
+@dataclass(frozen=True)
+class _Validators:
+    requests: Any  # security, parameters and body
+    request_parameters: Any  # streamed bodies: their handlers check the bytes
+    responses: Any  # status, headers and JSON body
+    response_headers: Any  # file bodies: status and headers
 
-    def __init__(self, spec: dict, *, validate_responses: bool) -> None:
+    @classmethod
+    def build(cls, spec: dict[str, Any], *, fast: bool) -> _Validators:
         schema = SchemaPath.from_dict(spec, resolved_cache_maxsize=4096)
         # orjson, not the stdlib: it bounds nesting (a RecursionError would be a 500) and is
         # fast. openapi-core reads only application/json as JSON; our errors are problem+json.
         readers = {"application/json": _json, PROBLEM_JSON: _json}
-        self.requests = V31RequestValidator(schema, extra_media_type_deserializers=readers)
-        self.responses = V31ResponseValidator(schema, extra_media_type_deserializers=readers)
-        self.response_headers = V31ResponseHeadersValidator(schema)
-        # Security is ours (before this runs); a streamed body is checked by its handler.
-        self.request_parameters = V31RequestParametersValidator(schema)
+        if not fast:
+            return cls(
+                V31RequestValidator(schema, extra_media_type_deserializers=readers),
+                V31RequestParametersValidator(schema),
+                V31ResponseValidator(schema, extra_media_type_deserializers=readers),
+                V31ResponseHeadersValidator(schema),
+            )
+        cheap = compiled.factories(spec)
+        return cls(
+            compiled.PlannedRequestValidator(
+                schema, extra_media_type_deserializers=readers, **cheap
+            ),
+            compiled.PlannedRequestParametersValidator(schema, **cheap),
+            compiled.PlannedResponseValidator(
+                schema, extra_media_type_deserializers=readers, **cheap
+            ),
+            compiled.PlannedResponseHeadersValidator(schema, **cheap),
+        )
+
+
+def _signature(errors: list[Exception]) -> list[tuple[str, ...]]:
+    """What a client could tell apart: each error, its cause, and the schema's complaints."""
+    found = []
+    for error in errors:
+        cause = error.__cause__
+        complaints = getattr(cause, "schema_errors", ())
+        described = (type(error).__name__, safe_str(error), type(cause).__name__, safe_str(cause))
+        found.append((*described, *(safe_str(complaint) for complaint in complaints)))
+    return found
+
+
+class ContractValidator:
+    """Built once per process: the contract, compiled, and the validators that read it.
+
+    With `cross_check` (the test suite's servers), stock openapi-core checks every request
+    and response too, and any difference in verdict or error is a contract breach.
+    """
+
+    def __init__(
+        self, spec: dict[str, Any], *, validate_responses: bool, cross_check: bool = False
+    ) -> None:
+        self.validators = _Validators.build(spec, fast=True)
+        self.stock = _Validators.build(spec, fast=False) if cross_check else None
         self.validate_responses = validate_responses
+
+    def _errors(self, pick: Callable[[_Validators], Iterator[Exception]], what: str) -> list:
+        errors = list(pick(self.validators))
+        if self.stock is not None:
+            expected = _signature(list(pick(self.stock)))
+            if _signature(errors) != expected:
+                log.error(
+                    "%s breaks the contract: compiled validation differs from stock "
+                    "openapi-core: %s != %s", what, _signature(errors), expected,
+                )  # fmt: skip
+                raise ResponseContractBroken("the server's request validation is inconsistent")
+        return errors
 
     def check_request(
         self, request: Request, operation: Operation, path_params: dict[str, str]
     ) -> None:
         wrapped = SanicOpenAPIRequest(request, operation, path_params)
+        what = f"request of {operation.method} {operation.path}"
         if operation.streaming:
             media_type = wrapped.content_type.split(";")[0].strip().lower()
             if media_type != OCTET_STREAM:
                 raise UnsupportedMediaType(f"the body must be {OCTET_STREAM}")
-            errors = list(self.request_parameters.iter_errors(wrapped))
+            errors = self._errors(lambda v: v.request_parameters.iter_errors(wrapped), what)
         else:
-            errors = list(self.requests.iter_errors(wrapped))
+            errors = self._errors(lambda v: v.requests.iter_errors(wrapped), what)
         if errors:
             raise request_problem(errors)
 
@@ -158,14 +217,17 @@ class ContractValidator:
         if not self.validate_responses:
             return
         wrapped = SanicOpenAPIRequest(request, operation, getattr(request.ctx, "params", {}))
+        answer = SanicOpenAPIResponse(response)
         is_json = (response.content_type or "").split(";")[0].strip().endswith("json")
-        validator = self.responses if is_json else self.response_headers
-        errors = list(validator.iter_errors(wrapped, SanicOpenAPIResponse(response)))
+        what = f"response of {operation.method} {operation.path}"
+        errors = self._errors(
+            lambda v: (v.responses if is_json else v.response_headers).iter_errors(wrapped, answer),
+            what,
+        )
         if errors:
             log.error(
-                "response of %s %s breaks the contract: %s",
-                operation.method,
-                operation.path,
+                "%s breaks the contract: %s",
+                what,
                 "; ".join(safe_str(e) + " " + safe_str(e.__cause__) for e in errors),
             )
             raise ResponseContractBroken("the server produced a response outside its contract")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import peewee
 
 from ..errors import ApiError, NotFound, ValidationFailed
 from ..storage.db import write_transaction
+from ..storage.prepared import Prepared, slot
 from ..storage.tables import ChangeLog, Device, FileState, UserSeq, utcnow
 from .ledger import last_seq
 
@@ -76,14 +78,32 @@ def live_files(user_id: uuid.UUID, after: str | None, limit: int) -> FilesPage:
     return FilesPage(page, page[-1].path if len(rows) > limit else None, cursor)
 
 
-def live_file(user_id: uuid.UUID, path: str) -> FileState:
-    """The current version of a live file; a tombstone or unknown path is 404."""
-    row = FileState.get_or_none(
-        (FileState.user == user_id) & (FileState.path == path) & ~FileState.deleted
+@dataclass(frozen=True)
+class LiveFile:
+    path: str
+    content_hash: str
+    size: int
+    updated_at: datetime
+
+
+# Every download runs this (a 4 KiB range costs little else).
+_LIVE_FILE = Prepared(
+    lambda: FileState.select(
+        FileState.path, FileState.content_hash, FileState.size, FileState.updated_at
+    ).where(
+        (FileState.user == slot("user", FileState.user))
+        & (FileState.path == slot("path", FileState.path))
+        & ~FileState.deleted
     )
+)
+
+
+def live_file(user_id: uuid.UUID, path: str) -> LiveFile:
+    """The current version of a live file; a tombstone or unknown path is 404."""
+    row = _LIVE_FILE.first(user=user_id, path=path)
     if row is None:
         raise NotFound(f"no file at {path!r}")
-    return row
+    return LiveFile(*row)
 
 
 def acknowledge(device: Device, cursor: int) -> Device:

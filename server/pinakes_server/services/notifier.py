@@ -12,7 +12,7 @@ from collections import defaultdict
 from ..storage.tables import UserSeq
 
 log = logging.getLogger("pinakes.notifier")
-POLL_INTERVAL = 0.05
+POLL_INTERVAL = 0.01
 
 
 class ChangeNotifier:

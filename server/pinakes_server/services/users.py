@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import peewee
@@ -12,6 +12,7 @@ import peewee
 from ..auth import Claims, DeviceBinding, Principal
 from ..errors import Conflict, Forbidden, Unauthorized
 from ..storage.db import write_transaction
+from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, User, UserSeq, utcnow
 from . import credentials
 
@@ -76,27 +77,42 @@ def device_binding(device: Device) -> DeviceBinding:
     return DeviceBinding(device.id, device.token_generation)
 
 
+# Every authenticated request runs this: the user and the token's device (if any) in one go.
+_STANDING = Prepared(
+    lambda: (
+        User.select(User.is_admin, Device.enabled, Device.token_generation, Device.last_seen_at)
+        .join(
+            Device,
+            peewee.JOIN.LEFT_OUTER,
+            on=(Device.user == User.id) & (Device.id == slot("device", Device.id)),
+        )
+        .where(User.id == slot("user", User.id))
+    )
+)
+
+
 def principal_for(claims: Claims) -> Principal:
     """A verified token still counts only while its user (and device) are as it says."""
-    user = User.get_or_none(User.id == claims.user_id)
-    if user is None:
+    device = claims.device
+    row = _STANDING.first(user=claims.user_id, device=device.device_id if device else None)
+    if row is None:
         raise Unauthorized("the token's user no longer exists")
-    if claims.device is None:
-        return Principal(user.id, user.is_admin)
-    device = Device.get_or_none((Device.id == claims.device.device_id) & (Device.user == user.id))
-    if device is None or not device.enabled:
+    is_admin, enabled, generation, last_seen_at = row
+    if device is None:
+        return Principal(claims.user_id, is_admin)
+    if not enabled:  # None: no such device of this user
         raise Unauthorized("the token's device is deleted or disabled")
-    if device.token_generation != claims.device.generation:
+    if generation != device.generation:
         raise Unauthorized("the token's device token was regenerated")
-    _mark_seen(device)
-    return Principal(user.id, user.is_admin, device.id)
+    _mark_seen(device.device_id, last_seen_at)
+    return Principal(claims.user_id, is_admin, device.device_id)
 
 
-def _mark_seen(device: Device) -> None:
+def _mark_seen(device_id: object, last_seen_at: datetime | None) -> None:
     """last_seen_at, written at most once a minute per device to keep reads read-only."""
     now = utcnow()
-    if device.last_seen_at is None or now - device.last_seen_at > SEEN_RESOLUTION:
-        Device.update(last_seen_at=now).where(Device.id == device.id).execute()
+    if last_seen_at is None or now - last_seen_at > SEEN_RESOLUTION:
+        Device.update(last_seen_at=now).where(Device.id == device_id).execute()
 
 
 def get_user(user_id: object) -> User:

@@ -1,0 +1,316 @@
+"""Each figure of issue #6, measured beside its reference in the same run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import statistics
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import peewee
+
+from .harness import (
+    Result,
+    bare,
+    curl_mb_s,
+    device_token,
+    nginx,
+    peak_rss_mib,
+    pinakes,
+    wrk,
+)
+
+WRK_SECONDS = 10
+GIB = 1024**3
+CHUNK = 8 * 1024**2
+DEVICES = "/api/v1/sync/devices"
+RANGES_LUA = Path(__file__).with_name("random_range.lua")
+
+
+def ratio(name: str, value: float, reference: float, goal: float, unit: str) -> Result:
+    """Higher is better: value / reference must reach the goal."""
+    r = value / reference
+    return Result(name, value, reference, r, f">= {goal}", unit, r >= goal)
+
+
+def devices_rate(scratch: Path) -> Iterator[Result]:
+    """GET /devices, authenticated and validated, against the bare endpoint (wrk -t1 -c32)."""
+    with bare() as url:
+        reference = wrk(url, WRK_SECONDS)
+    for label, env, goal in (
+        ("GET /devices req/s, request+response validated", {}, 0.35),
+        ("GET /devices req/s, response validation off", {"PINAKES_VALIDATE_RESPONSES": "0"}, 0.5),
+    ):
+        with pinakes(scratch / f"devices-{len(env)}", **env) as server:
+            rate = wrk(server.url + DEVICES, WRK_SECONDS, device_token(server))
+        yield ratio(label, rate, reference, goal, "req/s")
+
+
+def _seed_log(data_dir: Path, token_user: str, count: int) -> None:
+    """`count` changes in the user's log, written straight to the database (server stopped)."""
+    from pinakes_server.storage.db import bulk_write, close_database, open_database
+    from pinakes_server.storage.tables import ChangeLog, User, UserSeq, database, utcnow
+
+    open_database(None, data_dir)
+    try:
+        user = User.get(User.username_key == token_user)
+        now = utcnow()
+        batch = 20_000
+        for start in range(0, count, batch):
+            rows = [
+                {"user": user.id, "seq": seq, "path": f"d{seq % 97}/f{seq}.txt",
+                 "change_type": "created", "content_hash": "a" * 64, "size": seq, "mtime": now,
+                 "version": 1, "old_path": None, "device_id": None, "timestamp": now}
+                for seq in range(start + 1, min(start + batch, count) + 1)
+            ]  # fmt: skip
+            with database.atomic():
+                bulk_write(ChangeLog, rows)
+        UserSeq.update(last_seq=count).where(UserSeq.user == user.id).execute()
+    finally:
+        close_database()
+
+
+def _page_latency_ms(scratch: Path, count: int) -> float:
+    data_dir = scratch / f"feed-{count}"
+    with pinakes(data_dir) as server:
+        token = device_token(server, "feed")  # still valid after the restart
+    _seed_log(data_dir, "feed", count)
+    with pinakes(data_dir) as server, server.client(token) as api:
+        params = {"cursor": count - 1000, "limit": 1000}
+        times = []
+        for _ in range(40):
+            started = time.perf_counter()
+            reply = api.get("/api/v1/sync/changes", params=params)
+            times.append(time.perf_counter() - started)
+            assert reply.status_code == 200 and len(reply.json()["changes"]) == 1000
+    return statistics.median(times[5:]) * 1000
+
+
+def feed_latency(scratch: Path) -> Iterator[Result]:
+    """The last page (limit 1000) of a 1,000,000-change log against that of a 10,000 one."""
+    small = _page_latency_ms(scratch, 10_000)
+    big = _page_latency_ms(scratch, 1_000_000)
+    r = big / small
+    yield Result("feed page latency at 1M changes (ms, median)", big, small, r, "<= 1.2", "ms",
+                 r <= 1.2)  # fmt: skip
+
+
+def _changes(report: int) -> list[dict[str, object]]:
+    return [
+        {"path": f"r{report}/file{i}.txt", "change_type": "created",
+         "content_hash": hashlib.sha256(f"{report}/{i}".encode()).hexdigest(), "size": i,
+         "mtime": "2026-11-27T01:00:00Z", "base_version": 0}
+        for i in range(1000)
+    ]  # fmt: skip
+
+
+def _raw_peewee_rate(scratch: Path, reports: list[list[dict[str, object]]]) -> float:
+    """The same rows (file states and log rows) with Peewee's insert_many, one transaction
+    per report, on SQLite with our pragmas: what a report could cost at the least."""
+    from pinakes_server.storage.db import SQLITE_PRAGMAS
+
+    db = peewee.SqliteDatabase(str(scratch / "raw.sqlite3"), pragmas=SQLITE_PRAGMAS)
+
+    class Base(peewee.Model):
+        class Meta:
+            database = db
+
+    class State(Base):
+        user = peewee.UUIDField()
+        path = peewee.TextField()
+        version = peewee.BigIntegerField()
+        content_hash = peewee.CharField(null=True)
+        size = peewee.BigIntegerField(null=True)
+        mtime = peewee.DateTimeField(null=True)
+
+        class Meta:
+            indexes = ((("user", "path"), True),)
+
+    class Log(Base):
+        user = peewee.UUIDField()
+        seq = peewee.BigIntegerField()
+        path = peewee.TextField()
+        change_type = peewee.CharField()
+        content_hash = peewee.CharField(null=True)
+        size = peewee.BigIntegerField(null=True)
+        version = peewee.BigIntegerField()
+
+        class Meta:
+            indexes = ((("user", "seq"), True),)
+
+    db.create_tables([State, Log])
+    user, seq = uuid.uuid4(), 0
+    started = time.perf_counter()
+    for changes in reports:
+        with db.atomic():
+            State.insert_many(
+                [{"user": user, "path": c["path"], "version": 1, "content_hash": c["content_hash"],
+                  "size": c["size"], "mtime": c["mtime"]} for c in changes]
+            ).execute()  # fmt: skip
+            Log.insert_many(
+                [{"user": user, "seq": (seq := seq + 1), "path": c["path"], "version": 1,
+                  "change_type": "created", "content_hash": c["content_hash"], "size": c["size"]}
+                 for c in changes]
+            ).execute()  # fmt: skip
+    elapsed = time.perf_counter() - started
+    db.close()
+    return sum(map(len, reports)) / elapsed
+
+
+def report_ingest(scratch: Path) -> Iterator[Result]:
+    """1000-change reports through the API (validated) against raw Peewee inserts."""
+    reports = [_changes(n) for n in range(30)]
+    with pinakes(scratch / "report") as server, server.client(device_token(server)) as api:
+        api.post("/api/v1/sync/report", json={"changes": _changes(999)})  # warm up
+        started = time.perf_counter()
+        for changes in reports:
+            reply = api.post("/api/v1/sync/report", json={"changes": changes})
+            assert reply.status_code == 200, reply.text
+        rate = sum(map(len, reports)) / (time.perf_counter() - started)
+    reference = _raw_peewee_rate(scratch, reports)
+    r = rate / reference
+    yield Result("report ingest, changes/s (1000-change reports)", rate, reference, r,
+                 ">= 0.3 and >= 20,000/s", "changes/s", r >= 0.3 and rate >= 20_000)  # fmt: skip
+
+
+def _big_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        for _ in range(GIB // CHUNK):
+            block = os.urandom(CHUNK)
+            digest.update(block)
+            out.write(block)
+    return digest.hexdigest()
+
+
+def _dd_mb_s(target: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        ["dd", "if=/dev/zero", f"of={target}", "bs=8M", "count=128", "conv=fsync"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    target.unlink()
+    return GIB / elapsed / 1e6
+
+
+def _upload(api: httpx.Client, source: Path, digest: str, name: str) -> float:
+    """Session, 128 chunks over three connections, complete: MB/s for the whole."""
+    started = time.perf_counter()
+    session = api.post("/api/v1/sync/upload", json={
+        "target_path": name, "expected_hash": digest, "expected_size": GIB, "chunk_size": CHUNK,
+    }).json()  # fmt: skip
+
+    def send(index: int) -> None:
+        with source.open("rb") as handle:
+            handle.seek(index * CHUNK)
+            block = handle.read(CHUNK)
+        reply = api.put(
+            f"/api/v1/sync/upload/{session['id']}/chunks/{index}", content=block,
+            headers={"content-type": "application/octet-stream"},
+        )  # fmt: skip
+        assert reply.status_code == 200, reply.text
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(send, range(session["chunk_count"])))
+    done = api.post(f"/api/v1/sync/upload/{session['id']}/complete", timeout=300)
+    assert done.status_code == 200, done.text
+    return GIB / (time.perf_counter() - started) / 1e6
+
+
+def transfers(scratch: Path) -> Iterator[Result]:
+    """1 GiB up (against dd), RSS while doing it, 1 GiB down (against nginx), 4 KiB ranges."""
+    data_dir = scratch / "transfer"
+    source = scratch / "big.bin"
+    digest = _big_file(source)
+    with pinakes(data_dir) as server:
+        token = device_token(server)
+        limits = httpx.Limits(max_connections=3)
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"},
+                          limits=limits, timeout=120) as api:  # fmt: skip
+            idle, _ = peak_rss_mib(server.process.pid)
+            reference = _dd_mb_s(data_dir / "dd.bin")
+            speed = _upload(api, source, digest, "big.bin")
+            _, peak = peak_rss_mib(server.process.pid)
+        yield ratio("upload 1 GiB in 8 MiB chunks, MB/s", speed, reference, 0.6, "MB/s")
+        grown = peak - idle
+        yield Result("server peak RSS over idle during the upload", grown, idle, grown / idle,
+                     "<= idle + 64 MiB", "MiB", grown <= 64)  # fmt: skip
+        blob = next((data_dir / "blobs").rglob(digest))
+        with nginx(blob.parent, scratch / "nginx") as static:
+            ours = max(curl_mb_s(f"{server.url}/api/v1/sync/download/big.bin", token)
+                       for _ in range(3))  # fmt: skip
+            theirs = max(curl_mb_s(f"{static}/{digest}") for _ in range(3))
+        yield ratio("download 1 GiB, MB/s", ours, theirs, 0.5, "MB/s")
+        with bare() as url:
+            reference_rate = wrk(url, WRK_SECONDS)
+        rate = wrk(f"{server.url}/api/v1/sync/download/big.bin", WRK_SECONDS, token, RANGES_LUA)
+        yield ratio("random 4 KiB Range downloads, req/s", rate, reference_rate, 0.3, "req/s")
+    source.unlink()
+
+
+def _stored(api: httpx.Client, data: bytes) -> dict[str, object]:
+    """A change whose bytes the server already has, so reporting it applies at once."""
+    digest = hashlib.sha256(data).hexdigest()
+    session = api.post("/api/v1/sync/upload", json={
+        "target_path": "seed.txt", "expected_hash": digest, "expected_size": len(data),
+        "chunk_size": 256 * 1024,
+    }).json()  # fmt: skip
+    api.put(f"/api/v1/sync/upload/{session['id']}/chunks/0", content=data,
+            headers={"content-type": "application/octet-stream"})  # fmt: skip
+    assert api.post(f"/api/v1/sync/upload/{session['id']}/complete").status_code == 200
+    return {"change_type": "created", "content_hash": digest, "size": len(data),
+            "base_version": 0}  # fmt: skip
+
+
+def long_poll(scratch: Path) -> Iterator[Result]:
+    """A device's long-poll on one server process, woken by another device's report that a
+    second server process (same data dir) takes: from that reply to the poller's."""
+    data_dir = scratch / "poll"
+    with pinakes(data_dir) as first, pinakes(data_dir) as second:
+        reader = first.client(device_token(first))
+        writer = second.client(device_token(first))  # the same user's other device
+        change = _stored(writer, b"hello")
+        cursor = reader.get("/api/v1/sync/changes").json()["cursor"]
+        delays = []
+        for n in range(100):
+            woke: dict[str, float] = {}
+            thread = threading.Thread(target=_wait, args=(reader, cursor, woke))
+            thread.start()
+            time.sleep(0.05 + random.random() * 0.05)  # the poll is parked by now
+            reply = writer.post("/api/v1/sync/report", json={"changes": [
+                {**change, "path": f"p{n}.txt"}]})  # fmt: skip
+            replied = time.perf_counter()
+            thread.join()
+            assert reply.status_code == 200 and woke["cursor"] > cursor, reply.text
+            cursor = int(woke["cursor"])
+            delays.append((woke["at"] - replied) * 1000)
+        writer.close()
+        reader.close()
+    delays.sort()
+    p99 = delays[int(len(delays) * 0.99) - 1]
+    yield Result("long-poll wake-up across processes, p99 ms", p99, 50.0, p99 / 50.0,
+                 "p99 <= 50 ms", "ms", p99 <= 50)  # fmt: skip
+
+
+def _wait(reader: httpx.Client, cursor: int, woke: dict[str, float]) -> None:
+    reply = reader.get("/api/v1/sync/changes", params={"cursor": cursor, "wait": 10})
+    woke["at"] = time.perf_counter()
+    woke["cursor"] = reply.json()["cursor"]
+
+
+FIGURES: dict[str, Callable[[Path], Iterator[Result]]] = {
+    "devices": devices_rate,
+    "feed": feed_latency,
+    "report": report_ingest,
+    "transfer": transfers,
+    "long-poll": long_poll,
+}

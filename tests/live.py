@@ -1,0 +1,71 @@
+"""A pinakes-server process on 127.0.0.1, for the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flushing; what is on disk is what a crash leaves."""
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(data_dir: Path, **env: str) -> LiveServer:
+    port = free_port()
+    log = data_dir.parent / f"{data_dir.name}-{port}.log"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PINAKES_")}
+    environment.update(env)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pinakes_server.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--data-dir", str(data_dir)],
+            stdout=output, stderr=subprocess.STDOUT, env=environment, cwd=ROOT,
+        )  # fmt: skip
+    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"server did not come up:\n{log.read_text()}")
