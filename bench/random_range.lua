@@ -1,6 +1,6 @@
 -- wrk: each request asks for a random 4 KiB-aligned 4 KiB range of the 1 GiB file.
 math.randomseed(6)
-local blocks = 1073741824 // 4096
+local blocks = math.floor(1073741824 / 4096)
 
 request = function()
   local headers = {}

@@ -36,8 +36,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pinakes-bench-") as scratch:
         for name in chosen:
             print(f"-- {name}", flush=True)
+            (Path(scratch) / name).mkdir()
             for result in FIGURES[name](Path(scratch) / name):
-                print(f"   {result.name}: {result.value:,.1f} {result.unit}", flush=True)
+                print(f"   {result.name}: {result.value:,.1f} vs {result.reference:,.1f} "
+                      f"{result.unit}, ratio {result.ratio:.2f}", flush=True)  # fmt: skip
                 results.append(result)
     print(table(results))
     print(f"({time.monotonic() - started:.0f} s; one server worker, wrk -t1 -c32)")
