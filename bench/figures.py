@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import peewee
+from pinakes_server.storage.db import SQLITE_PRAGMAS, bulk_write, close_database, open_database
+from pinakes_server.storage.tables import ChangeLog, User, UserSeq, database, utcnow
 
 from .harness import (
     Result,
@@ -56,9 +58,6 @@ def devices_rate(scratch: Path) -> Iterator[Result]:
 
 def _seed_log(data_dir: Path, token_user: str, count: int) -> None:
     """`count` changes in the user's log, written straight to the database (server stopped)."""
-    from pinakes_server.storage.db import bulk_write, close_database, open_database
-    from pinakes_server.storage.tables import ChangeLog, User, UserSeq, database, utcnow
-
     open_database(None, data_dir)
     try:
         user = User.get(User.username_key == token_user)
@@ -115,8 +114,6 @@ def _changes(report: int) -> list[dict[str, object]]:
 def _raw_peewee_rate(scratch: Path, reports: list[list[dict[str, object]]]) -> float:
     """The same rows (file states and log rows) with Peewee's insert_many, one transaction
     per report, on SQLite with our pragmas: what a report could cost at the least."""
-    from pinakes_server.storage.db import SQLITE_PRAGMAS
-
     db = peewee.SqliteDatabase(str(scratch / "raw.sqlite3"), pragmas=SQLITE_PRAGMAS)
 
     class Base(peewee.Model):

@@ -243,3 +243,23 @@ def test_deleted_device_token_and_jwts_are_401(alice: Account) -> None:
             api.post("/api/v1/auth/device-login", json={"device_token": device_token}), 401
         )
     assert status_with(alice, device_jwt) == 401
+
+
+def test_a_remembered_token_still_expires_on_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verified tokens are cached per process; the cache must not outlive `exp`."""
+    from pinakes_server import auth
+    from pinakes_server.errors import Unauthorized
+
+    codec = auth.TokenCodec("s" * 32, "iss", "aud", ttl_seconds=60)
+    user = uuid.uuid4()
+    token = codec.issue(user)
+    assert codec.decode(token).user_id == user
+    issued = time.time()
+    monkeypatch.setattr(auth.time, "time", lambda: issued + 30)
+    assert codec.decode(token).user_id == user  # from the cache, still in time
+    monkeypatch.setattr(auth.time, "time", lambda: issued + 61)
+    with pytest.raises(Unauthorized, match="expired"):
+        codec.decode(token)
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(Unauthorized):
+        codec.decode(forged)  # a different text is verified afresh

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from jsonschema_path import SchemaPath
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from pinakes_server.openapi import compiled
+from pinakes_server.openapi.requests import SanicOpenAPIRequest
 from pinakes_server.openapi.spec import load_spec, operations
 from pinakes_server.openapi.validation import (
     ContractValidator,
@@ -89,6 +90,18 @@ def test_jsonschema_rs_never_accepts_what_stock_rejects(name: str, value: Any) -
     assert isinstance(fast, compiled.RustFirstSchemaValidator)
     if fast.compiled.is_valid(value):
         assert stock_accepts(name, value), (name, value)
+
+
+def test_a_subschema_validator_is_stock_and_checks_its_subschema() -> None:
+    """Casting matches anyOf/oneOf branches through `evolve`."""
+    device = SPEC_PATH / "components" / "schemas" / "Device"
+    fast = FACTORY.create(SPEC_PATH, device)
+    branch = fast.evolve(device / "properties" / "last_seen_at")
+    assert type(branch) is compiled.SchemaValidator
+    branch.validate(None)
+    branch.validate("2026-11-27T01:07:48Z")
+    with pytest.raises(InvalidSchemaValue):
+        branch.validate("yesterday")
 
 
 def final_verdict(validator: compiled.RustFirstSchemaValidator, value: Any) -> bool:
@@ -174,8 +187,6 @@ PATH_PARAMS = {
 @pytest.mark.parametrize("case", sorted(REQUESTS))
 def test_requests_get_stock_verdicts_and_errors(case: str) -> None:
     (fake, op), accepted = REQUESTS[case]
-    from pinakes_server.openapi.requests import SanicOpenAPIRequest
-
     wrapped = SanicOpenAPIRequest(fake, op, PATH_PARAMS.get(case, {}))
     fast = list(FAST.requests.iter_errors(wrapped))
     assert _signature(fast) == _signature(list(STOCK.requests.iter_errors(wrapped)))

@@ -82,7 +82,8 @@ class RustFirstSchemaValidator(SchemaValidator):
         super().validate(value)
 
     def evolve(self, schema: SchemaPath) -> SchemaValidator:
-        return SchemaValidator(schema, super().evolve(schema).validator)  # stock, rarely used
+        """A stock validator of a subschema (anyOf/oneOf matching while casting)."""
+        return SchemaValidator(self.schema, self.validator).evolve(schema)
 
 
 def _bounded_integer_formats(node: Any) -> Any:
