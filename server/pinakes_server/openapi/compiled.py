@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import jsonschema_rs
 from jsonschema._format import FormatChecker
 from jsonschema_path import SchemaPath
 from openapi_core.casting.schemas import oas31_schema_casters_factory
+from openapi_core.casting.schemas.casters import SchemaCaster
+from openapi_core.casting.schemas.exceptions import CastError
 from openapi_core.casting.schemas.factories import SchemaCastersFactory
 from openapi_core.datatypes import Parameters, RequestParameters
 from openapi_core.deserializing.styles.deserializers import StyleDeserializer
@@ -32,6 +33,7 @@ from openapi_core.deserializing.styles.exceptions import EmptyQueryParameterValu
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.schema.parameters import get_style_and_explode
 from openapi_core.security.exceptions import SecurityProviderError
+from openapi_core.security.providers import HttpProvider
 from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.security.exceptions import SecurityNotFound
 from openapi_core.validation.decorators import ValidationErrorWrapper
@@ -50,8 +52,10 @@ from openapi_core.validation.request.validators import (
     V31RequestValidator,
 )
 from openapi_core.validation.response.exceptions import (
+    DataValidationError,
     HeadersError,
     HeaderValidationError,
+    InvalidData,
     InvalidHeader,
     MissingHeader,
     MissingRequiredHeader,
@@ -102,6 +106,18 @@ def _bounded_integer_formats(node: Any) -> Any:
     return copied
 
 
+def _conforms(check: Callable[[Any], Any], raises: Any) -> Callable[[str], bool]:
+    """`FormatChecker.conforms` for one format, without its lookups and FormatError."""
+
+    def conforms(value: str) -> bool:
+        try:
+            return bool(check(value))
+        except raises:
+            return False
+
+    return conforms
+
+
 def _rust_validator(contents: Any, components: Any, format_checker: FormatChecker) -> Any:
     """jsonschema-rs over `contents`, its `#/components/…` references resolvable.
 
@@ -109,8 +125,7 @@ def _rust_validator(contents: Any, components: Any, format_checker: FormatChecke
     agree on them; integer formats become bounds.
     """
     schema = {**contents, "components": components} if isinstance(contents, dict) else contents
-    checks = format_checker.checkers
-    formats = {name: partial(format_checker.conforms, format=name) for name in checks}
+    formats = {name: _conforms(*check) for name, check in format_checker.checkers.items()}
     return jsonschema_rs.Draft202012Validator(
         _bounded_integer_formats(schema), validate_formats=True, formats=formats
     )
@@ -161,10 +176,46 @@ class CompiledSchemaValidatorsFactory(DialectSchemaValidatorsFactory):
         return made
 
 
+class PlannedSchemaCaster(SchemaCaster):
+    """Stock casting, with the schema's type and its caster looked up once, not per value."""
+
+    _plan: tuple[Any, Any] | None = None
+
+    def cast(self, value: Any) -> Any:
+        plan = self._plan
+        if plan is None:
+            schema_type = (self.schema / "type").read_str(None)
+            plan = self._plan = (schema_type, self.get_type_caster(schema_type))
+        schema_type, type_caster = plan
+        if value is None:  # stock returns None too, nullable or not
+            return value
+        try:
+            return type_caster(value)
+        except (ValueError, TypeError) as exc:
+            raise CastError(value, schema_type) from exc
+
+
+class PlannedSchemaCastersFactory(SchemaCastersFactory):
+    def create(
+        self,
+        spec: SchemaPath,
+        schema: SchemaPath,
+        format_validators: Any = None,
+        extra_format_validators: Any = None,
+    ) -> SchemaCaster:
+        validator = self.schema_validators_factory.create(
+            spec,
+            schema,
+            format_validators=format_validators,
+            extra_format_validators=extra_format_validators,
+        )
+        return PlannedSchemaCaster(schema, validator, self.types_caster)
+
+
 def factories(spec: dict[str, Any]) -> dict[str, Any]:
     """A validator's schema factories: compiled validators, and casting that uses them."""
     validators = CompiledSchemaValidatorsFactory(spec.get("components", {}))
-    casters = SchemaCastersFactory(validators, oas31_schema_casters_factory.types_caster)
+    casters = PlannedSchemaCastersFactory(validators, oas31_schema_casters_factory.types_caster)
     return {"schema_validators_factory": validators, "schema_casters_factory": casters}
 
 
@@ -346,7 +397,7 @@ class _PlannedRequest(_Planned):
         for requirement in security:
             names = list(requirement.str_keys())
             providers = {
-                name: self.security_provider_factory.create(schemes[name])
+                name: _provider(self.security_provider_factory.create(schemes[name]))
                 if name in schemes
                 else None
                 for name in names
@@ -372,6 +423,14 @@ class _PlannedRequest(_Planned):
         raise SecurityNotFound([names for names, _ in plan])
 
 
+def _provider(provider: Any) -> Any:
+    """Stock providers; an HTTP one reads its scheme's contents from a plain dict rather than
+    through jsonschema-path on every request (about a tenth of a millisecond each)."""
+    if isinstance(provider, HttpProvider):
+        provider.scheme = provider.scheme.read_value()
+    return provider
+
+
 class PlannedRequestValidator(_PlannedRequest, V31RequestValidator):
     """Security, parameters and body."""
 
@@ -387,6 +446,18 @@ class _PlannedResponse(_Planned):
         key = (operation.parts, status_code)
         find = super()._find_operation_response
         return self._memo("response", key, lambda: find(status_code, operation))
+
+    @ValidationErrorWrapper(DataValidationError, InvalidData)
+    def _get_data(self, data: bytes | None, mimetype: str, operation_response: SchemaPath) -> Any:
+        content = self._memo(
+            "data",
+            operation_response.parts,
+            lambda: operation_response / "content" if "content" in operation_response else None,
+        )
+        if content is None:
+            return None
+        value, _ = self._get_content_and_schema(self._get_data_value(data), content, mimetype)
+        return value
 
     def _header_list(self, operation_response: SchemaPath) -> list[tuple[str, SchemaPath]]:
         if "headers" not in operation_response:

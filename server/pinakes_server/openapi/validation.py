@@ -198,7 +198,7 @@ class ContractValidator:
     def check_request(
         self, request: Request, operation: Operation, path_params: dict[str, str]
     ) -> None:
-        wrapped = SanicOpenAPIRequest(request, operation, path_params)
+        wrapped = request.ctx.openapi_request = SanicOpenAPIRequest(request, operation, path_params)
         what = f"request of {operation.method} {operation.path}"
         if operation.streaming:
             media_type = wrapped.content_type.split(";")[0].strip().lower()
@@ -216,7 +216,9 @@ class ContractValidator:
         """Bodies are checked when JSON; files only by status and headers."""
         if not self.validate_responses:
             return
-        wrapped = SanicOpenAPIRequest(request, operation, getattr(request.ctx, "params", {}))
+        wrapped = getattr(request.ctx, "openapi_request", None) or SanicOpenAPIRequest(
+            request, operation, getattr(request.ctx, "params", {})
+        )  # the same request as checked on its way in, unless it failed before that
         answer = SanicOpenAPIResponse(response)
         is_json = (response.content_type or "").split(";")[0].strip().endswith("json")
         what = f"response of {operation.method} {operation.path}"

@@ -8,6 +8,7 @@ from typing import Any
 from ..auth import Principal
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..storage.db import write_transaction
+from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, utcnow
 from . import credentials
 
@@ -23,12 +24,17 @@ def register(principal: Principal, fields: dict[str, Any]) -> tuple[Device, str]
     return device, token
 
 
-def list_for(principal: Principal) -> list[Device]:
-    return list(
+_DEVICES_OF_USER = Prepared(
+    lambda: (
         Device.select()
-        .where(Device.user == principal.user_id)
+        .where(Device.user == slot("user", Device.user))
         .order_by(Device.created_at, Device.id)
     )
+)
+
+
+def list_for(principal: Principal) -> list[Device]:
+    return _DEVICES_OF_USER.instances(user=principal.user_id)
 
 
 def get(principal: Principal, device_id: uuid.UUID) -> Device:

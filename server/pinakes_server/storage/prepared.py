@@ -29,33 +29,65 @@ def slot(name: str, field: peewee.Field) -> peewee.Value:
     return peewee.Value(_Slot(name, field.db_value), converter=False)
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    database: peewee.Database
+    sql: str
+    slots: list[_Slot]
+    readers: list[Callable[[Any], Any] | None]  # each selected column's python_value
+    names: list[str | None]  # each selected column's field name
+    model: type[peewee.Model]
+
+
+def _read(readers: list[Callable[[Any], Any] | None], row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        v if read is None or v is None else read(v) for read, v in zip(readers, row, strict=True)
+    )
+
+
 class Prepared:
     """`build` makes the select (with `slot`s); it runs once per database."""
 
     def __init__(self, build: Callable[[], peewee.Select]) -> None:
         self._build = build
-        self._rendered: tuple[Any, ...] | None = None
+        self._rendered: _Rendered | None = None
 
-    def _render(self) -> tuple[Any, ...]:
-        db = database.obj
-        if self._rendered is None or self._rendered[0] is not db:
+    def _render(self) -> _Rendered:
+        rendered = self._rendered
+        if rendered is None or rendered.database is not database.obj:
             query = self._build()
             sql, slots = query.sql()
-            readers = [getattr(column, "python_value", None) for column in query._returning]
-            self._rendered = (db, sql, slots, readers)
-        return self._rendered
+            columns = query._returning
+            rendered = self._rendered = _Rendered(
+                database.obj, sql, slots,
+                [getattr(column, "python_value", None) for column in columns],
+                [getattr(column, "name", None) for column in columns],
+                query.model,
+            )  # fmt: skip
+        return rendered
 
-    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
-        db, sql, slots, readers = self._render()
-        cursor = db.execute_sql(sql, [s.convert(values[s.name]) for s in slots])
-        return [
+    def _rows(self, values: dict[str, Any]) -> tuple[_Rendered, list[tuple[Any, ...]]]:
+        rendered = self._render()
+        bound = [s.convert(values[s.name]) for s in rendered.slots]
+        readers = rendered.readers
+        rows = [
             tuple(
                 v if read is None or v is None else read(v)
                 for read, v in zip(readers, row, strict=True)
             )
-            for row in cursor.fetchall()
+            for row in rendered.database.execute_sql(rendered.sql, bound).fetchall()
         ]
+        return rendered, rows
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        return self._rows(values)[1]
 
     def first(self, **values: Any) -> tuple[Any, ...] | None:
         found = self.rows(**values)
         return found[0] if found else None
+
+    def instances(self, **values: Any) -> list[Any]:
+        """The rows as instances of the query's model (its selected fields set, no defaults)."""
+        rendered, rows = self._rows(values)
+        model, names = rendered.model, rendered.names
+        return [model(__no_default__=True, **dict(zip(names, row, strict=True))) for row in rows]
