@@ -131,7 +131,7 @@ def test_kill_during_complete_never_shows_a_partial_file(server_factory, delay: 
         assert done.json()["file"]["content_hash"] == sha256(data)
         assert _download_hash(api, "big.bin") == sha256(data)
         assert api.get("/api/v1/sync/changes").json()["cursor"] == 1  # applied exactly once
-    assert not list((server.data_dir / "uploads").glob("*.part"))
+    assert not list((server.data_dir / "uploads").iterdir())  # no staging file, no journal
 
 
 def _complete_ignoring_errors(server: LiveServer, token: str, session: dict) -> None:
@@ -212,8 +212,11 @@ def test_restart_sweeps_only_what_nobody_needs(tmp_path: Path) -> None:
             chunk_size=1, chunk_count=1, expires_at=time_in(3600),
         )  # fmt: skip
         store.create_part(open_session.id, 1)
+        store.journal_path(open_session.id).write_bytes(b".")
         stray = store.uploads / "0b1e7a5e-0000-4000-8000-000000000000.part"
         stray.write_bytes(b"x")
+        stray_journal = store.uploads / "0b1e7a5e-0000-4000-8000-000000000000.writes"
+        stray_journal.write_bytes(b".")
         (store.uploads / "junk.tmp").write_bytes(b"x")
         for name in ("a" * 64, "b" * 64, "c" * 64):
             blob = store.blob_path(name)
@@ -221,8 +224,9 @@ def test_restart_sweeps_only_what_nobody_needs(tmp_path: Path) -> None:
             blob.write_bytes(b"x")
         UserBlob.create(user=user, content_hash="b" * 64, size=1)
         assert uploads.sweep(store, grace_seconds=3600) == (0, 0)  # all too fresh to judge
-        assert uploads.sweep(store, grace_seconds=0) == (2, 1)
+        assert uploads.sweep(store, grace_seconds=0) == (3, 1)
         assert store.part_path(open_session.id).exists() and not stray.exists()
+        assert store.journal_path(open_session.id).exists() and not stray_journal.exists()
         assert store.has("a" * 64) and store.has("b" * 64) and not store.has("c" * 64)
     finally:
         close_database()

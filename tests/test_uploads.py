@@ -153,7 +153,7 @@ def test_a_hash_mismatch_stores_nothing(two_devices, server: LiveServer) -> None
     assert first.api.get(f"/api/v1/sync/upload/{session_id}").json()["status"] == "failed"
     assert first.api.get("/api/v1/sync/files").json()["files"] == []
     assert sha256(sent) not in blob_files(server) and sha256(claimed) not in blob_files(server)
-    assert not (server.data_dir / "uploads" / f"{session_id}.part").exists()
+    assert not list((server.data_dir / "uploads").glob(f"{session_id}.*"))  # part, journal
     assert_problem(put_chunk(first, session_id, 0, chunk(DATA, 0)), 409, "upload-closed")
     assert_problem(first.api.post(f"/api/v1/sync/upload/{session_id}/complete"), 409)
     assert_problem(first.api.delete(f"/api/v1/sync/upload/{session_id}"), 409)
@@ -177,7 +177,7 @@ def test_cancel_removes_the_chunks(two_devices, server: LiveServer) -> None:
     assert reply.status_code == 204
     status = first.api.get(f"/api/v1/sync/upload/{session_id}").json()
     assert status["status"] == "cancelled" and status["received_chunks"] == []
-    assert not (server.data_dir / "uploads" / f"{session_id}.part").exists()
+    assert not list((server.data_dir / "uploads").glob(f"{session_id}.*"))  # part, journal
     assert_problem(put_chunk(first, session_id, 1, chunk(DATA, 1)), 409, "upload-closed")
     assert_problem(first.api.post(f"/api/v1/sync/upload/{session_id}/complete"), 409)
     assert_problem(first.api.delete(f"/api/v1/sync/upload/{session_id}"), 409)

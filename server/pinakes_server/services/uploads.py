@@ -31,6 +31,7 @@ from ..storage.blobs import BlobStore
 from ..storage.db import write_transaction
 from ..storage.tables import Conflict, Device, UploadChunk, UploadSession, UserBlob, utcnow
 from .report import Change, apply_report
+from .running_hash import RUNNING
 
 OPEN = ("pending", "in_progress")
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
@@ -233,15 +234,22 @@ async def write_chunk(
             session = _refresh(session)
             if session.status not in OPEN:
                 raise _closed(session)
-            await _write_at(fd, index * session.chunk_size, expected, digest, body)
-            with write_transaction():
-                UploadChunk.insert(session=session.id, index=index, size=expected).on_conflict(
-                    conflict_target=[UploadChunk.session, UploadChunk.index],
-                    preserve=[UploadChunk.size],
-                ).execute()
-                session.status = "in_progress"
-                session.expires_at = utcnow() + timedelta(seconds=config.upload_ttl_seconds)
-                session.save()
+            RUNNING.starting(store, session.id, index)
+            try:
+                await _write_at(fd, index * session.chunk_size, expected, digest, body)
+                with write_transaction():
+                    UploadChunk.insert(session=session.id, index=index, size=expected).on_conflict(
+                        conflict_target=[UploadChunk.session, UploadChunk.index],
+                        preserve=[UploadChunk.size],
+                    ).execute()
+                    session.status = "in_progress"
+                    session.expires_at = utcnow() + timedelta(seconds=config.upload_ttl_seconds)
+                    session.save()
+            except BaseException:
+                RUNNING.failed(session.id, index)
+                raise
+            # Still under the shared lock: complete cannot take the file away meanwhile.
+            await RUNNING.landed(store, session.id, index, session.chunk_size)
     except FileNotFoundError:
         raise _closed(_refresh(session)) from None
     return session
@@ -250,19 +258,23 @@ async def write_chunk(
 async def _write_at(
     fd: int, offset: int, expected: int, digest: bytes | None, body: AsyncIterator[bytes]
 ) -> None:
-    hasher, written = hashlib.sha256(), 0
+    # Hashed only against a Content-Digest: sha256 of every chunk would cost as much as
+    # hashing the whole file again, on the event loop.
+    hasher, written = (hashlib.sha256() if digest is not None else None), 0
     try:
         async for data in body:
             if written + len(data) > expected:
                 raise ChunkTooLarge(f"the chunk is longer than {expected} bytes")
             os.pwrite(fd, data, offset + written)
-            hasher.update(data)
+            if hasher is not None:
+                hasher.update(data)
             written += len(data)
         if written != expected:
             raise ValidationFailed.at("body", f"the chunk must be exactly {expected} bytes")
-        if digest is not None and hasher.digest() != digest:
+        if hasher is not None and hasher.digest() != digest:
             raise HashMismatch("the chunk does not match its Content-Digest")
-        os.fdatasync(fd)
+        # Off the event loop: other connections' chunks keep arriving meanwhile.
+        await asyncio.get_running_loop().run_in_executor(None, os.fdatasync, fd)
     except OSError as exc:
         if _disk_full(exc):
             raise InsufficientStorage("the server's disk is full") from None
@@ -302,7 +314,8 @@ def _close(store: BlobStore, session: UploadSession, status: str) -> None:
     with write_transaction():
         UploadChunk.delete().where(UploadChunk.session == session.id).execute()
         UploadSession.update(status=status).where(UploadSession.id == session.id).execute()
-    store.part_path(session.id).unlink(missing_ok=True)
+    store.remove_staged(session.id)
+    RUNNING.forget(session.id)
 
 
 def collect_expired(store: BlobStore) -> int:
@@ -397,7 +410,11 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
                 return result_of(session)
             if session.status not in OPEN:
                 raise _closed(session)
-            content_hash, size = await loop.run_in_executor(None, _hash_file, part)
+            running = await RUNNING.digest(store, session.id, session.chunk_count)
+            if running is not None:
+                content_hash, size = running, session.expected_size
+            else:
+                content_hash, size = await loop.run_in_executor(None, _hash_file, part)
             if (content_hash, size) != (session.expected_hash, session.expected_size):
                 _close(store, session, "failed")
                 raise HashMismatch(
@@ -405,15 +422,23 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
                     f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
                 )
             await loop.run_in_executor(None, store.promote, part, content_hash)
-            return _apply(session)
+            return _applied(store, session)
     except FileNotFoundError:
         # Killed between promoting the blob and committing? The bytes are then stored.
         session = _refresh(session)
         if session.status == "completed":
             return result_of(session)
         if session.status in OPEN and store.has(session.expected_hash):
-            return _apply(session)
+            return _applied(store, session)
         raise _closed(session) from None
+
+
+def _applied(store: BlobStore, session: UploadSession) -> Completion:
+    """The stored blob's change applied; what is left of the staging goes (the journal)."""
+    completion = _apply(session)
+    store.remove_staged(session.id)
+    RUNNING.forget(session.id)
+    return completion
 
 
 def _apply(session: UploadSession) -> Completion:

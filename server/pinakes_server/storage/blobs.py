@@ -36,19 +36,29 @@ class BlobStore:
     def part_path(self, session_id: uuid.UUID) -> Path:
         return self.uploads / f"{session_id}.part"
 
+    def journal_path(self, session_id: uuid.UUID) -> Path:
+        """One byte per chunk write ever begun (see services/running_hash.py)."""
+        return self.uploads / f"{session_id}.writes"
+
     def create_part(self, session_id: uuid.UUID, size: int) -> None:
         """A sparse staging file of the final size; chunks are written at their offsets."""
         with open(self.part_path(session_id), "xb") as part:
             part.truncate(size)
 
     def staged_sessions(self) -> Iterator[tuple[uuid.UUID | None, Path]]:
-        """Every staging file, with the session id its name holds (None for a stray file)."""
+        """Every staging file and write journal, with the session id its name holds (None for
+        a stray file)."""
         for path in self.uploads.iterdir():
+            stem, _, suffix = path.name.rpartition(".")
             try:
-                session_id = uuid.UUID(path.name.removesuffix(".part"))
+                session_id = uuid.UUID(stem) if suffix in ("part", "writes") else None
             except ValueError:
                 session_id = None
-            yield (session_id if path.name.endswith(".part") else None), path
+            yield session_id, path
+
+    def remove_staged(self, session_id: uuid.UUID) -> None:
+        self.part_path(session_id).unlink(missing_ok=True)
+        self.journal_path(session_id).unlink(missing_ok=True)
 
     def stored_hashes(self) -> Iterator[tuple[str, Path]]:
         for path in self.blobs.glob("*/*/*"):
