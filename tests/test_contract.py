@@ -16,6 +16,7 @@ from pinakes_server.openapi.spec import AuthMode, Operation, load_spec, operatio
 from pinakes_server.openapi.validation import ContractValidator, ResponseContractBroken
 from pinakes_server.routing import register_routes
 from sanic import HTTPResponse
+from sanic.compat import Header
 
 SPEC = load_spec()
 OPERATIONS = operations(SPEC)
@@ -156,7 +157,8 @@ def test_start_up_fails_on_a_missing_or_extra_handler(tmp_path: Any) -> None:
 def fake_request() -> SimpleNamespace:
     """Just what the openapi-core request wrapper reads of a Sanic request."""
     return SimpleNamespace(
-        get_query_args=lambda keep_blank_values: [], headers={}, cookies={}, body=b"",
+        get_query_args=lambda keep_blank_values: [], headers=Header(), cookies={}, body=b"",
+        query_string="",
         ctx=SimpleNamespace(params={}),
     )  # fmt: skip
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 import pytest
@@ -28,6 +29,7 @@ from pinakes_server.openapi.validation import (
     _Validators,
 )
 from sanic import HTTPResponse
+from sanic.compat import Header
 
 SPEC = load_spec()
 SPEC_PATH = SchemaPath.from_dict(SPEC)
@@ -136,7 +138,8 @@ def request(
         head["content-type"] = "application/json"
     fake = SimpleNamespace(
         get_query_args=lambda keep_blank_values: list((query or {}).items()),
-        headers=head, cookies={}, body=payload, ctx=SimpleNamespace(params={}),
+        headers=Header(head), cookies={}, body=payload, query_string=urlencode(query or {}),
+        ctx=SimpleNamespace(params={}),
     )  # fmt: skip
     return fake, op
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import orjson
@@ -72,6 +73,10 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
             log.info("swept %d staging file(s) and %d unowned blob(s)", staged, orphans)
         app.add_task(app.ctx.notifier.run(), name="long-poll-notifier")
         app.add_task(_collect_uploads(app.ctx.blobs), name="upload-collector")
+        # What start-up built (the compiled contract, modules, routes) lives as long as the
+        # process: out of the collector's sight, it is not traversed again and again.
+        gc.collect()
+        gc.freeze()
 
     @app.signal("http.routing.after")
     async def _limit_body(request: Request, route: Route, **_: object) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openapi_core.datatypes import RequestParameters
 from sanic import Request
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.datastructures import ImmutableMultiDict
 
 from .spec import Operation
 
@@ -13,15 +13,23 @@ from .spec import Operation
 HOST_URL = "http://localhost"
 
 
+# Most requests have no query string and no cookies: one empty mapping serves them all.
+_NONE: ImmutableMultiDict[str, str] = ImmutableMultiDict()
+
+
 class SanicOpenAPIRequest:
     def __init__(self, request: Request, operation: Operation, path_params: dict[str, str]) -> None:
         self.request = request
         self.path_pattern = operation.path
         self.method = operation.method.lower()
+        query = request.query_string
         self.parameters = RequestParameters(
-            query=ImmutableMultiDict(request.get_query_args(keep_blank_values=True)),
-            header=Headers(list(request.headers.items())),
-            cookie=ImmutableMultiDict(list(request.cookies.items())),
+            query=ImmutableMultiDict(request.get_query_args(keep_blank_values=True))
+            if query
+            else _NONE,
+            # Sanic's own headers: case-insensitive, with getall() for repeated ones.
+            header=request.headers,
+            cookie=ImmutableMultiDict(list(request.cookies.items())) if request.cookies else _NONE,
             path=path_params,
         )
 

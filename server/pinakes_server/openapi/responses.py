@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from sanic import HTTPResponse
-from werkzeug.datastructures import Headers
 
 
 class SanicOpenAPIResponse:
     def __init__(self, response: HTTPResponse) -> None:
         self.status_code = response.status
         self.content_type = response.content_type or ""
-        self.headers = Headers(list(response.headers.items()))
+        self.headers = response.headers  # case-insensitive, like the request's
         self.data = response.body or b""
