@@ -1,10 +1,14 @@
-"""The SQLite store is opened as DESIGN.md asks: WAL, foreign keys, busy timeout, IMMEDIATE."""
+"""The SQLite store is opened as DESIGN.md asks (WAL, foreign keys, busy timeout, IMMEDIATE),
+and prepared selects find what Peewee's own would."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pinakes_server.storage.db import close_database, open_database, write_transaction
+import pytest
+from pinakes_server.storage.db import bulk_write, close_database, open_database, write_transaction
+from pinakes_server.storage.prepared import Prepared, PreparedIn, slot
+from pinakes_server.storage.tables import User, UserBlob, utcnow
 
 
 def test_sqlite_is_opened_for_safe_concurrent_writes(tmp_path: Path) -> None:
@@ -24,3 +28,38 @@ def test_sqlite_is_opened_for_safe_concurrent_writes(tmp_path: Path) -> None:
     finally:
         close_database()
     assert (tmp_path / "pinakes.sqlite3").is_file()
+
+
+_BLOBS_OF = PreparedIn(
+    lambda hashes: UserBlob.select(UserBlob.content_hash, UserBlob.size).where(
+        (UserBlob.user == slot("user", UserBlob.user)) & UserBlob.content_hash.in_(hashes)
+    ),
+    UserBlob.content_hash,
+)
+_USER = Prepared(lambda: User.select().where(User.username_key == slot("key", User.username_key)))
+
+
+@pytest.mark.parametrize("asked", [0, 1, 3, 512, 513, 1300])
+def test_prepared_selects_find_exactly_what_peewee_would(tmp_path: Path, asked: int) -> None:
+    """Rendered once per database and list-length bucket; any number of IN values."""
+    for round_ in ("first", "second"):  # a new database: the SQL is rendered for it again
+        open_database(None, tmp_path / round_)
+        try:
+            user = User.create(username="u", username_key="u", password_hash="x")
+            other = User.create(username="o", username_key="o", password_hash="x")
+            now = utcnow()
+            rows = [{"user": owner.id, "content_hash": f"{n:064x}", "size": n, "created_at": now}
+                    for owner in (user, other) for n in range(1400)]  # fmt: skip
+            bulk_write(UserBlob, rows)
+            wanted = [f"{n:064x}" for n in range(0, 2 * asked, 2)]  # half of them exist
+            found = dict(_BLOBS_OF.rows(wanted, user=user.id))
+            query = UserBlob.select().where(
+                (UserBlob.user == user.id) & UserBlob.content_hash.in_(wanted or [""])
+            )
+            expected = {row.content_hash: row.size for row in query}
+            assert found == expected and len(found) == min(asked, 700)
+            (again,) = _USER.instances(key="u")
+            assert (again.id, again.username, again.is_admin) == (user.id, "u", False)
+            assert _USER.first(key="nobody") is None
+        finally:
+            close_database()

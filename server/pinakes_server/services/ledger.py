@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..storage.db import bulk_write
+from ..storage.prepared import PreparedIn, slot
 from ..storage.tables import ChangeLog, FileState, UserSeq, utcnow
-
-BATCH = 500  # paths per IN (...) list: well inside SQLite's bound-variable limit
 
 
 @dataclass
@@ -62,6 +61,14 @@ def _state(row: FileState) -> State:
     )
 
 
+_STATES_AT = PreparedIn(
+    lambda paths: FileState.select().where(
+        (FileState.user == slot("user", FileState.user)) & FileState.path.in_(paths)
+    ),
+    FileState.path,
+)
+
+
 class Ledger:
     def __init__(self, user_id: uuid.UUID, preload: Iterable[str] = ()) -> None:
         self.user_id = user_id
@@ -72,13 +79,8 @@ class Ledger:
 
     def _load(self, paths: set[str]) -> None:
         wanted = sorted(paths - self._states.keys())
-        for start in range(0, len(wanted), BATCH):
-            chunk = wanted[start : start + BATCH]
-            rows = FileState.select().where(
-                (FileState.user == self.user_id) & (FileState.path.in_(chunk))
-            )
-            for row in rows:
-                self._states[row.path] = _state(row)
+        for row in _STATES_AT.instances(wanted, user=self.user_id):
+            self._states[row.path] = _state(row)
         for path in wanted:
             self._states.setdefault(path, State(path))
 

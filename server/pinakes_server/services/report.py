@@ -10,6 +10,7 @@ from datetime import datetime
 from ..errors import ValidationFailed
 from ..storage.db import write_transaction
 from ..storage.paths import checked_path
+from ..storage.prepared import PreparedIn, slot
 from ..storage.tables import Conflict, UserBlob, utcnow
 from .ledger import Entry, Ledger, State
 
@@ -73,16 +74,25 @@ def checked_change(index: int, raw: dict) -> Change:
     )
 
 
+_SIZES_OF = PreparedIn(
+    lambda hashes: UserBlob.select(UserBlob.content_hash, UserBlob.size).where(
+        (UserBlob.user == slot("user", UserBlob.user)) & UserBlob.content_hash.in_(hashes)
+    ),
+    UserBlob.content_hash,
+)
+_OPEN_CONFLICTS_AT = PreparedIn(
+    lambda paths: Conflict.select().where(
+        (Conflict.device == slot("device", Conflict.device))
+        & Conflict.path.in_(paths)
+        & Conflict.resolved_at.is_null()
+    ),
+    Conflict.path,
+)
+
+
 def stored_sizes(user_id: uuid.UUID, hashes: Iterable[str]) -> dict[str, int]:
     """Sizes of the blobs among `hashes` that this user has uploaded."""
-    wanted = sorted(set(hashes))
-    sizes: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        rows = UserBlob.select(UserBlob.content_hash, UserBlob.size).where(
-            (UserBlob.user == user_id) & UserBlob.content_hash.in_(wanted[start : start + 500])
-        )
-        sizes.update({row.content_hash: row.size for row in rows})
-    return sizes
+    return dict(_SIZES_OF.rows(sorted(set(hashes)), user=user_id))
 
 
 def _base_matches(state: State, base: int) -> bool:
@@ -95,15 +105,10 @@ class ConflictBook:
 
     def __init__(self, user_id: uuid.UUID, device_id: uuid.UUID, paths: Iterable[str]) -> None:
         self.user_id, self.device_id = user_id, device_id
-        wanted = sorted(set(paths))
-        self._open: dict[str, Conflict] = {}
-        for start in range(0, len(wanted), 500):
-            for row in Conflict.select().where(
-                (Conflict.device == device_id)
-                & Conflict.path.in_(wanted[start : start + 500])
-                & Conflict.resolved_at.is_null()
-            ):
-                self._open[row.path] = row
+        self._open: dict[str, Conflict] = {
+            row.path: row
+            for row in _OPEN_CONFLICTS_AT.instances(sorted(set(paths)), device=device_id)
+        }
 
     def record(self, change: Change, server: State) -> Conflict:
         conflict = self._open.get(change.path) or Conflict(
