@@ -33,3 +33,15 @@ def test_nfd_becomes_nfc() -> None:
 def test_invalid_paths(raw: str) -> None:
     with pytest.raises(InvalidPath):
         canonical_path(raw)
+
+
+def test_control_characters_are_exactly_unicode_category_cc() -> None:
+    for code in range(0x110000):
+        char = chr(code)
+        is_control = unicodedata.category(char) == "Cc"
+        try:
+            canonical_path(f"a{char}b")
+        except InvalidPath as exc:
+            assert is_control == ("control character" in str(exc)), hex(code)
+        else:
+            assert not is_control, hex(code)

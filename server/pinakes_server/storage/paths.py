@@ -6,6 +6,7 @@ store); these rules keep paths portable and unambiguous for every device that sy
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from ..errors import ValidationFailed
@@ -18,8 +19,8 @@ class InvalidPath(ValueError):
     """Why a path is not a library path."""
 
 
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) == "Cc"
+# Unicode's control characters (category Cc) are exactly C0, DEL and C1.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _check_segment(segment: str) -> None:
@@ -27,7 +28,7 @@ def _check_segment(segment: str) -> None:
         raise InvalidPath("has an empty segment (leading, trailing or doubled '/')")
     if segment in (".", ".."):
         raise InvalidPath(f"has a {segment!r} segment")
-    if any(_is_control(c) for c in segment):
+    if _CONTROL.search(segment):
         raise InvalidPath("contains a control character")
     if "\\" in segment:
         raise InvalidPath("contains a backslash")
