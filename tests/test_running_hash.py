@@ -110,3 +110,14 @@ def test_a_session_this_process_did_not_see_throughout_is_hashed_in_full(
         return await after.digest(store, session, COUNT), unknown
 
     assert asyncio.run(run()) == (None, None)
+
+
+def test_a_failed_read_gives_up_the_running_hash_not_the_chunk(store: BlobStore) -> None:
+    async def run() -> str | None:
+        hashes, session = RunningHashes(), staged(store)
+        hashes.starting(store, session, 0)
+        store.part_path(session).unlink()  # the read-back fails
+        await hashes.landed(store, session, 0, CHUNK)  # and does not raise
+        return await hashes.digest(store, session, 1)
+
+    assert asyncio.run(run()) is None

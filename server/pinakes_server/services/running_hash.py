@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import uuid
 from collections import OrderedDict
@@ -25,6 +26,7 @@ from typing import Any
 
 from ..storage.blobs import BlobStore
 
+log = logging.getLogger("pinakes.uploads")
 # Sessions remembered per process; the oldest is forgotten first (and then hashed in full).
 MAX_SESSIONS = 256
 
@@ -36,7 +38,7 @@ class _Running:
     started: set[int] = field(default_factory=set)  # chunks whose write began here
     landed: set[int] = field(default_factory=set)  # chunks written and recorded here
     fed: int = 0  # chunks 0..fed-1 are in the hash
-    spoiled: bool = False  # a chunk written twice here: the hash may not match the file
+    spoiled: bool = False  # a chunk written twice here, or a failed read: trust the file
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -87,9 +89,14 @@ class RunningHashes:
             if run == 0 or state.spoiled:
                 return
             start = state.fed
-            await asyncio.get_running_loop().run_in_executor(
-                None, _feed, state.hasher, store.part_path(session_id), start, run, chunk_size
-            )
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, _feed, state.hasher, store.part_path(session_id), start, run, chunk_size
+                )
+            except OSError:  # the chunk is stored all the same; complete will hash the file
+                log.exception("running hash of upload %s given up", session_id)
+                state.spoiled = True
+                return
             state.fed = start + run
 
     async def digest(self, store: BlobStore, session_id: uuid.UUID, chunk_count: int) -> str | None:

@@ -76,8 +76,18 @@ class Completion:
     last_seq: int | None = None
 
 
-def _disk_full(exc: OSError) -> bool:
-    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+DISK_FULL = "the server's disk is full"
+
+
+@contextlib.contextmanager
+def _no_room(message: str) -> Iterator[None]:
+    """A full disk (or quota) is a 507 for the client, not a 500."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise InsufficientStorage(message) from None
+        raise
 
 
 def create(
@@ -125,12 +135,8 @@ def create(
             mtime=mtime,
             expires_at=now + timedelta(seconds=config.upload_ttl_seconds),
         )
-        try:
+        with _no_room("the server's disk has no room for this file"):
             store.create_part(session.id, expected_size)
-        except OSError as exc:
-            if _disk_full(exc):
-                raise InsufficientStorage("the server's disk has no room for this file") from None
-            raise
     return session
 
 
@@ -234,7 +240,8 @@ async def write_chunk(
             session = _refresh(session)
             if session.status not in OPEN:
                 raise _closed(session)
-            RUNNING.starting(store, session.id, index)
+            with _no_room(DISK_FULL):  # no write may begin unrecorded in the journal
+                RUNNING.starting(store, session.id, index)
             try:
                 await _write_at(fd, index * session.chunk_size, expected, digest, body)
                 with write_transaction():
@@ -261,7 +268,7 @@ async def _write_at(
     # Hashed only against a Content-Digest: sha256 of every chunk would cost as much as
     # hashing the whole file again, on the event loop.
     hasher, written = (hashlib.sha256() if digest is not None else None), 0
-    try:
+    with _no_room(DISK_FULL):
         async for data in body:
             if written + len(data) > expected:
                 raise ChunkTooLarge(f"the chunk is longer than {expected} bytes")
@@ -275,10 +282,6 @@ async def _write_at(
             raise HashMismatch("the chunk does not match its Content-Digest")
         # Off the event loop: other connections' chunks keep arriving meanwhile.
         await asyncio.get_running_loop().run_in_executor(None, os.fdatasync, fd)
-    except OSError as exc:
-        if _disk_full(exc):
-            raise InsufficientStorage("the server's disk is full") from None
-        raise
 
 
 async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> None:
