@@ -26,6 +26,7 @@ from .harness import (
     bare,
     curl_mb_s,
     device_token,
+    idle_rss_mib,
     nginx,
     peak_rss_mib,
     pinakes,
@@ -255,7 +256,7 @@ def transfers(scratch: Path) -> Iterator[Result]:
         limits = httpx.Limits(max_connections=3)
         with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"},
                           limits=limits, timeout=120) as api:  # fmt: skip
-            idle, _ = peak_rss_mib(server.process.pid)
+            idle = idle_rss_mib(server.process.pid)
             reference = _dd_mb_s(data_dir / "dd.bin")
             speed = _upload(api, chunks, digest, "big.bin", token)
             _, peak = peak_rss_mib(server.process.pid)

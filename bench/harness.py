@@ -102,6 +102,13 @@ def wrk(url: str, seconds: int, token: str | None = None, script: Path | None = 
     return float(match.group(1))
 
 
+def idle_rss_mib(pid: int) -> float:
+    """The resident set now, with the process's peak reset to it (so a start-up spike does
+    not count as the peak of what follows). Linux: "5" to clear_refs resets VmHWM."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return peak_rss_mib(pid)[0]
+
+
 def peak_rss_mib(pid: int) -> tuple[float, float]:
     """(current, peak) resident set of a process, MiB."""
     status = Path(f"/proc/{pid}/status").read_text()
