@@ -13,9 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.live import ROOT, LiveServer, free_port, start_server
+from tests.live import PASSWORD, ROOT, LiveServer, free_port, start_server
 
-PASSWORD = "correct horse battery"
 # One server process and one wrk thread: the machine has two cores, one for each.
 WRK = ["wrk", "-t1", "-c32"]
 

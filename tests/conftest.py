@@ -12,9 +12,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from .live import LiveServer, start_server
-
-PASSWORD = "correct horse battery"
+from .live import PASSWORD, LiveServer, start_server
 
 
 @pytest.fixture(scope="session")

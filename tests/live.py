@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"  # every test and benchmark user's
 
 
 def free_port() -> int:

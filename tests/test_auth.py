@@ -10,8 +10,8 @@ from collections.abc import Callable
 import jwt
 import pytest
 
-from .conftest import PASSWORD, Account, assert_problem, login, register
-from .live import LiveServer
+from .conftest import Account, assert_problem, login, register
+from .live import PASSWORD, LiveServer
 
 ISSUER, AUDIENCE = "pinakes-sync", "pinakes-sync-api"
 

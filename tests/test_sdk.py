@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pinakes_client
 
-from .conftest import PASSWORD, Account
-from .live import ROOT
+from .conftest import Account
+from .live import PASSWORD, ROOT
 
 QUICKSTART = ROOT / "sdk" / "examples" / "quickstart.py"
 

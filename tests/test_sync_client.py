@@ -17,9 +17,7 @@ import httpx
 import pytest
 
 from .conftest import login, register
-from .live import ROOT, LiveServer
-
-PASSWORD = "correct horse battery"
+from .live import PASSWORD, ROOT, LiveServer
 
 
 def run(*args: str | Path, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
