@@ -90,17 +90,18 @@ def admin(server: LiveServer) -> Account:
     return Account(server, "admin", reply.json()["id"], login(server, "admin"), is_admin=True)
 
 
+def new_user(admin: Account, prefix: str = "u") -> Account:
+    """A fresh user of the admin's server, logged in."""
+    username = f"{prefix}{uuid.uuid4().hex[:12]}"
+    reply = register(admin.server, username, admin.token)
+    assert reply.status_code == 201, reply.text
+    return Account(admin.server, username, reply.json()["id"], login(admin.server, username))
+
+
 @pytest.fixture
-def make_user(server: LiveServer, admin: Account) -> Callable[[], Account]:
+def make_user(admin: Account) -> Callable[[], Account]:
     """Fresh users, created by the admin, so tests never see each other's objects."""
-
-    def make() -> Account:
-        username = f"u{uuid.uuid4().hex[:12]}"
-        reply = register(server, username, admin.token)
-        assert reply.status_code == 201, reply.text
-        return Account(server, username, reply.json()["id"], login(server, username))
-
-    return make
+    return lambda: new_user(admin)
 
 
 @pytest.fixture
@@ -195,15 +196,20 @@ class DeviceClient:
         return reply.content
 
 
+def device_client(account: Account, name: str) -> DeviceClient:
+    """A new device of the account, logged in with its device token (close its `api`)."""
+    device_id, device_token = account.add_device(name)
+    jwt = account.device_jwt(device_token)
+    return DeviceClient(account, device_id, jwt, account.client(jwt))
+
+
 @pytest.fixture
 def new_device() -> Iterator[Callable[..., DeviceClient]]:
     """Registers a device of an account and logs it in; its client is closed after the test."""
     made: list[DeviceClient] = []
 
     def make(account: Account, name: str = "device") -> DeviceClient:
-        device_id, device_token = account.add_device(name)
-        jwt = account.device_jwt(device_token)
-        made.append(DeviceClient(account, device_id, jwt, account.client(jwt)))
+        made.append(device_client(account, name))
         return made[-1]
 
     yield make

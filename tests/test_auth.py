@@ -1,10 +1,8 @@
-"""Register, login, device-login and me; tokens that must not work."""
+"""Register, login, device-login and me; device tokens that stop working (forgeries: security/)."""
 
 from __future__ import annotations
 
 import stat
-import time
-import uuid
 from collections.abc import Callable
 
 import jwt
@@ -12,31 +10,7 @@ import pytest
 
 from .conftest import Account, assert_problem, login, register
 from .live import PASSWORD, LiveServer
-
-ISSUER, AUDIENCE = "pinakes-sync", "pinakes-sync-api"
-
-
-def secret_of(server: LiveServer) -> str:
-    return (server.data_dir / "jwt-secret").read_text().strip()
-
-
-def claims_for(account: Account, **changes: object) -> dict[str, object]:
-    now = int(time.time())
-    claims: dict[str, object] = {
-        "sub": account.user_id, "iat": now, "exp": now + 600,
-        "iss": ISSUER, "aud": AUDIENCE, "jti": uuid.uuid4().hex,
-    }  # fmt: skip
-    claims.update(changes)
-    return {k: v for k, v in claims.items() if v is not None}
-
-
-def status_with(account: Account, token: str) -> int:
-    with account.client(token) as api:
-        reply = api.get("/api/v1/auth/me")
-    if reply.status_code == 401:
-        assert reply.headers["www-authenticate"].startswith("Bearer")
-        assert_problem(reply, 401, "unauthorized")
-    return reply.status_code
+from .tokens import AUDIENCE, ISSUER, secret_of, status_with
 
 
 def test_first_user_becomes_admin_and_registration_then_closes(
@@ -143,59 +117,6 @@ def test_secret_is_generated_once_with_mode_0600(server: LiveServer) -> None:
     assert len(path.read_text().strip()) >= 32
 
 
-def test_a_token_signed_with_the_server_secret_works(alice: Account) -> None:
-    """The control for the forgeries below: only what they change makes them fail."""
-    token = jwt.encode(claims_for(alice), secret_of(alice.server), algorithm="HS256")
-    assert status_with(alice, token) == 200
-
-
-Forge = Callable[[Account, str], str]
-FORGERIES: dict[str, Forge] = {
-    "alg-none": lambda a, key: jwt.encode(claims_for(a), None, algorithm="none"),
-    "wrong-key": lambda a, key: jwt.encode(claims_for(a), "x" * 40, algorithm="HS256"),
-    "hs512-same-key": lambda a, key: jwt.encode(claims_for(a), key, algorithm="HS512"),
-    "expired": lambda a, key: jwt.encode(claims_for(a, exp=int(time.time()) - 5), key),
-    "wrong-aud": lambda a, key: jwt.encode(claims_for(a, aud="someone-else"), key),
-    "wrong-iss": lambda a, key: jwt.encode(claims_for(a, iss="someone-else"), key),
-    "no-jti": lambda a, key: jwt.encode(claims_for(a, jti=None), key),
-    "no-exp": lambda a, key: jwt.encode(claims_for(a, exp=None), key),
-    "no-iat": lambda a, key: jwt.encode(claims_for(a, iat=None), key),
-    "no-iss": lambda a, key: jwt.encode(claims_for(a, iss=None), key),
-    "no-aud": lambda a, key: jwt.encode(claims_for(a, aud=None), key),
-    "no-sub": lambda a, key: jwt.encode(claims_for(a, sub=None), key),
-    "bad-sub": lambda a, key: jwt.encode(claims_for(a, sub="not-a-uuid"), key),
-    "no-such-user": lambda a, key: jwt.encode(claims_for(a, sub=str(uuid.uuid4())), key),
-    "no-such-device": lambda a, key: jwt.encode(claims_for(a, did=str(uuid.uuid4()), dgen=1), key),
-    "bad-did": lambda a, key: jwt.encode(claims_for(a, did="x", dgen=1), key),
-    "did-without-dgen": lambda a, key: jwt.encode(claims_for(a, did=str(uuid.uuid4())), key),
-    "tampered-signature": lambda a, key: (
-        a.token[:-6] + ("AAAAAA" if a.token[-6:] != "AAAAAA" else "BBBBBB")
-    ),
-    "garbage": lambda a, key: "not.a.jwt",
-}
-
-
-@pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
-def test_forged_tokens_are_401(alice: Account, forge: Forge) -> None:
-    assert status_with(alice, forge(alice, secret_of(alice.server))) == 401
-
-
-@pytest.mark.parametrize("header", ["", "Bearer", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b"])
-def test_malformed_authorization_headers_are_401(alice: Account, header: str) -> None:
-    with alice.server.client() as api:
-        reply = api.get("/api/v1/auth/me", headers={"Authorization": header})
-    assert_problem(reply, 401, "unauthorized")
-    assert reply.headers["www-authenticate"].startswith("Bearer")
-
-
-def test_401_is_decided_before_the_body_is_read(alice: Account) -> None:
-    with alice.server.client() as api:
-        reply = api.post(
-            "/api/v1/sync/devices", content=b"{not json", headers={"content-type": "text/plain"}
-        )
-    assert_problem(reply, 401, "unauthorized")
-
-
 def test_device_login_binds_the_token_to_the_device(alice: Account) -> None:
     device_id, device_token = alice.add_device()
     token = alice.device_jwt(device_token)
@@ -243,23 +164,3 @@ def test_deleted_device_token_and_jwts_are_401(alice: Account) -> None:
             api.post("/api/v1/auth/device-login", json={"device_token": device_token}), 401
         )
     assert status_with(alice, device_jwt) == 401
-
-
-def test_a_remembered_token_still_expires_on_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Verified tokens are cached per process; the cache must not outlive `exp`."""
-    from pinakes_server import auth
-    from pinakes_server.errors import Unauthorized
-
-    codec = auth.TokenCodec("s" * 32, "iss", "aud", ttl_seconds=60)
-    user = uuid.uuid4()
-    token = codec.issue(user)
-    assert codec.decode(token).user_id == user
-    issued = time.time()
-    monkeypatch.setattr(auth.time, "time", lambda: issued + 30)
-    assert codec.decode(token).user_id == user  # from the cache, still in time
-    monkeypatch.setattr(auth.time, "time", lambda: issued + 61)
-    with pytest.raises(Unauthorized, match="expired"):
-        codec.decode(token)
-    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    with pytest.raises(Unauthorized):
-        codec.decode(forged)  # a different text is verified afresh

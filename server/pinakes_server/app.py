@@ -8,7 +8,7 @@ import logging
 
 import orjson
 from sanic import Request, Sanic
-from sanic_routing import Route
+from sanic.exceptions import RequestTimeout
 
 from . import handlers
 from .auth import TokenCodec, load_or_create_secret
@@ -20,6 +20,7 @@ from .openapi.validation import ContractValidator
 from .routing import register_routes
 from .services import uploads
 from .services.notifier import ChangeNotifier
+from .services.throttle import SignInThrottle
 from .storage.blobs import BlobStore
 from .storage.db import close_database, open_database
 
@@ -35,17 +36,34 @@ def _dumps(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
+class BoundedBodyRequest(Request):
+    """Sanic reads a buffered (JSON) body through here, never a streamed chunk: it may be at
+    most max_json_body bytes and must arrive within the request timeout, which Sanic's own
+    timer stops enforcing once the head is in."""
+
+    async def receive_body(self) -> None:
+        config: Config = self.app.ctx.config
+        self.stream.request_max_size = config.max_json_body
+        try:
+            await asyncio.wait_for(super().receive_body(), config.request_timeout_seconds)
+        except TimeoutError:
+            raise RequestTimeout("the request body did not arrive in time") from None
+
+
 def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     spec = load_spec()
-    app = Sanic(name, dumps=_dumps, loads=orjson.loads)
+    app = Sanic(name, dumps=_dumps, loads=orjson.loads, request_class=BoundedBodyRequest)
     app.config.AUTO_EXTEND = False  # sanic-ext would publish a spec of its own
     # The largest chunk plus headroom: Sanic's own ceiling (and what it drains of an unread
-    # body). JSON bodies get their own, smaller limit before they are read (_limit_body).
+    # body). JSON bodies get their own, smaller limit as they are read (BoundedBodyRequest).
     app.config.REQUEST_MAX_SIZE = max_chunk_size(spec) + 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
     # Long-polls hold a request up to 60 s, and a 64 MiB chunk streams in within the handler:
     # the response timeout must outlast both on a slow link.
     app.config.RESPONSE_TIMEOUT = 300
+    # A silent client is cut off alike whether it owes a head or has gone idle between requests.
+    app.config.REQUEST_TIMEOUT = config.request_timeout_seconds
+    app.config.KEEP_ALIVE_TIMEOUT = config.request_timeout_seconds
     # A 1024-byte library path, percent-encoded, in a URL or query: up to ~12 KiB of head.
     app.config.REQUEST_MAX_HEADER_SIZE = 16384
     app.ctx.config = config
@@ -64,8 +82,13 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
         open_database(config.database_url, config.data_dir)
         secret = load_or_create_secret(config.jwt_secret, config.data_dir)
         app.ctx.tokens = TokenCodec(
-            secret, config.jwt_issuer, config.jwt_audience, config.token_ttl_seconds
+            secret,
+            config.jwt_issuer,
+            config.jwt_audience,
+            config.token_ttl_seconds,
+            config.jwt_leeway_seconds,
         )
+        app.ctx.sign_ins = SignInThrottle(config.sign_in_failures, config.sign_in_window_seconds)
         app.ctx.notifier = ChangeNotifier()
         app.ctx.blobs = BlobStore(config.data_dir)
         staged, orphans = uploads.sweep(app.ctx.blobs)
@@ -77,12 +100,6 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
         # process: out of the collector's sight, it is not traversed again and again.
         gc.collect()
         gc.freeze()
-
-    @app.signal("http.routing.after")
-    async def _limit_body(request: Request, route: Route, **_: object) -> None:
-        """Buffered (JSON) bodies stop at max_json_body, before Sanic reads them."""
-        if not hasattr(route.handler, "is_stream"):
-            request.stream.request_max_size = config.max_json_body
 
     @app.after_server_stop
     async def close_store(app: Sanic) -> None:

@@ -77,11 +77,14 @@ class TokenCodec:
     device still stand is looked up on every request regardless.
     """
 
-    def __init__(self, secret: str, issuer: str, audience: str, ttl_seconds: int) -> None:
+    def __init__(
+        self, secret: str, issuer: str, audience: str, ttl_seconds: int, leeway_seconds: int = 0
+    ) -> None:
         self._secret = secret
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
+        self.leeway = leeway_seconds
         self._verified: dict[str, tuple[Claims, float]] = {}
 
     def issue(self, user_id: uuid.UUID, device: DeviceBinding | None = None) -> str:
@@ -103,7 +106,7 @@ class TokenCodec:
         known = self._verified.get(token)
         if known is not None:
             claims, expires = known
-            if time.time() < expires:  # PyJWT's rule: expired once `exp` is reached
+            if time.time() < expires + self.leeway:  # PyJWT's rule: expired once exp + leeway
                 return claims
             raise Unauthorized("the token has expired")
         claims, expires = self._verify(token)
@@ -121,6 +124,7 @@ class TokenCodec:
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": REQUIRED_CLAIMS},
+                leeway=self.leeway,
             )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired") from None

@@ -47,6 +47,12 @@ class Config:
     jwt_issuer: str = "pinakes-sync"
     jwt_audience: str = "pinakes-sync-api"
     token_ttl_seconds: int = 3600
+    # Clock skew tolerated on `exp`, `nbf` and `iat` (instances' clocks differ a little).
+    jwt_leeway_seconds: int = 10
+    # Failed logins and device-logins an address may make per window and username (ten times
+    # that in all) before it is answered 429.
+    sign_in_failures: int = 10
+    sign_in_window_seconds: int = 60
     open_registration: bool = False
     validate_responses: bool = True
     # Also run stock openapi-core on every request and response and compare (the test suite).
@@ -56,6 +62,8 @@ class Config:
     max_open_uploads: int = 64  # per user
     max_staged_bytes: int = 256 * 1024**3  # per user, over their open upload sessions
     upload_ttl_seconds: int = 24 * 3600  # since the session's last activity
+    # Longest a client may take to send a request's head (and a buffered body) before 408.
+    request_timeout_seconds: int = 60
     # Longest a change-feed long-poll is held, whatever `wait` asks (proxies may need less).
     long_poll_max_seconds: int = 60
 
@@ -69,6 +77,13 @@ class Config:
             "jwt_issuer": env.get("PINAKES_JWT_ISSUER", cls.jwt_issuer),
             "jwt_audience": env.get("PINAKES_JWT_AUDIENCE", cls.jwt_audience),
             "token_ttl_seconds": _int(env, "PINAKES_TOKEN_TTL_SECONDS", cls.token_ttl_seconds, 1),
+            "jwt_leeway_seconds": _int(
+                env, "PINAKES_JWT_LEEWAY_SECONDS", cls.jwt_leeway_seconds, 0
+            ),
+            "sign_in_failures": _int(env, "PINAKES_SIGN_IN_FAILURES", cls.sign_in_failures, 1),
+            "sign_in_window_seconds": _int(
+                env, "PINAKES_SIGN_IN_WINDOW_SECONDS", cls.sign_in_window_seconds, 1
+            ),
             "open_registration": _flag(env, "PINAKES_OPEN_REGISTRATION", cls.open_registration),
             "validate_responses": _flag(env, "PINAKES_VALIDATE_RESPONSES", cls.validate_responses),
             "contract_cross_check": _flag(
@@ -80,6 +95,9 @@ class Config:
             "max_staged_bytes": _int(env, "PINAKES_MAX_STAGED_BYTES", cls.max_staged_bytes, 0),
             "upload_ttl_seconds": _int(
                 env, "PINAKES_UPLOAD_TTL_SECONDS", cls.upload_ttl_seconds, 1
+            ),
+            "request_timeout_seconds": _int(
+                env, "PINAKES_REQUEST_TIMEOUT_SECONDS", cls.request_timeout_seconds, 1
             ),
             "long_poll_max_seconds": _int(
                 env, "PINAKES_LONG_POLL_MAX_SECONDS", cls.long_poll_max_seconds, 0

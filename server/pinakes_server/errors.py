@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
 import orjson
+import peewee
 from sanic import HTTPResponse, Request
 from sanic.exceptions import PayloadTooLarge, RequestCancelled, SanicException
 
@@ -81,6 +83,34 @@ _SANIC_SLUGS = {
 }
 
 
+# A storage failure may pass once the disk or the database recovers: retry after this long.
+STORAGE_RETRY_SECONDS = 5
+
+
+def _storage_problem(exc: BaseException) -> HTTPResponse | None:
+    """A full disk is 507; any other failure of the disk or database, 503 with Retry-After.
+
+    Both come from below every handler (a write, an fsync, a rename, a commit), which raise
+    before anything is applied: a transaction rolls back, a blob is renamed in last.
+    """
+    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        isinstance(exc, peewee.OperationalError) and "full" in safe_str(exc)
+    )
+    if full:
+        log.warning("storage is full: %s", safe_str(exc))
+        return problem_response(
+            507, "insufficient-storage", "Insufficient storage", "the server's disk is full"
+        )
+    if isinstance(exc, OSError | peewee.OperationalError):
+        log.error("storage failed: %s", safe_str(exc), exc_info=exc)
+        return problem_response(
+            503, "storage-unavailable", "Storage unavailable",
+            "the server's storage failed; nothing was changed, and the request may be retried",
+            {"Retry-After": str(STORAGE_RETRY_SECONDS)},
+        )  # fmt: skip
+    return None
+
+
 def problem_response(
     status: int,
     type_: str,
@@ -110,6 +140,8 @@ def render_error(exc: BaseException) -> HTTPResponse:
         slug, title = _SANIC_SLUGS[exc.status_code]
         headers = {k: str(v) for k, v in (getattr(exc, "headers", None) or {}).items()}
         return problem_response(exc.status_code, slug, title, safe_str(exc) or title, headers)
+    if (storage := _storage_problem(exc)) is not None:
+        return storage
     log.error("unhandled error", exc_info=exc)
     return problem_response(500, "internal-error", "Internal server error", "The server failed.")
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from sanic import HTTPResponse, Request
 
 from .._generated import models
 from ..auth import DeviceBinding, TokenCodec
 from ..services import users
+from ..services.throttle import SignInThrottle
 from .io import parse, principal, render
 from .registry import operation
 
@@ -40,17 +43,25 @@ async def register_user(request: Request) -> HTTPResponse:
     return render(user_view(user), status=201)
 
 
+def _sign_in(request: Request, name: str) -> AbstractContextManager[None]:
+    """Failed sign-ins are counted per client address (and name) and throttled (429)."""
+    throttle: SignInThrottle = request.app.ctx.sign_ins
+    return throttle.attempt(request.remote_addr or request.ip, name)
+
+
 @operation("login")
 async def login(request: Request) -> HTTPResponse:
     body = parse(request, models.Credentials)
-    user = await users.authenticate_password(body.username, body.password.get_secret_value())
+    with _sign_in(request, body.username):
+        user = await users.authenticate_password(body.username, body.password.get_secret_value())
     return _token(request, user.id)
 
 
 @operation("device_login")
 async def device_login(request: Request) -> HTTPResponse:
     body = parse(request, models.DeviceLogin)
-    device = users.device_for_token(body.device_token)
+    with _sign_in(request, ""):  # device tokens are counted under one name
+        device = users.device_for_token(body.device_token)
     return _token(request, device.user_id, users.device_binding(device))
 
 

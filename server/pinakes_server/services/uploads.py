@@ -11,7 +11,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import errno
 import fcntl
 import hashlib
 import os
@@ -76,20 +75,6 @@ class Completion:
     last_seq: int | None = None
 
 
-DISK_FULL = "the server's disk is full"
-
-
-@contextlib.contextmanager
-def _no_room(message: str) -> Iterator[None]:
-    """A full disk (or quota) is a 507 for the client, not a 500."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise InsufficientStorage(message) from None
-        raise
-
-
 def create(
     config: Config,
     store: BlobStore,
@@ -135,8 +120,7 @@ def create(
             mtime=mtime,
             expires_at=now + timedelta(seconds=config.upload_ttl_seconds),
         )
-        with _no_room("the server's disk has no room for this file"):
-            store.create_part(session.id, expected_size)
+        store.create_part(session.id, expected_size)
     return session
 
 
@@ -240,8 +224,7 @@ async def write_chunk(
             session = _refresh(session)
             if session.status not in OPEN:
                 raise _closed(session)
-            with _no_room(DISK_FULL):  # no write may begin unrecorded in the journal
-                RUNNING.starting(store, session.id, index)
+            RUNNING.starting(store, session.id, index)  # no write begins unrecorded
             try:
                 await _write_at(fd, index * session.chunk_size, expected, digest, body)
                 with write_transaction():
@@ -268,20 +251,19 @@ async def _write_at(
     # Hashed only against a Content-Digest: sha256 of every chunk would cost as much as
     # hashing the whole file again, on the event loop.
     hasher, written = (hashlib.sha256() if digest is not None else None), 0
-    with _no_room(DISK_FULL):
-        async for data in body:
-            if written + len(data) > expected:
-                raise ChunkTooLarge(f"the chunk is longer than {expected} bytes")
-            os.pwrite(fd, data, offset + written)
-            if hasher is not None:
-                hasher.update(data)
-            written += len(data)
-        if written != expected:
-            raise ValidationFailed.at("body", f"the chunk must be exactly {expected} bytes")
-        if hasher is not None and hasher.digest() != digest:
-            raise HashMismatch("the chunk does not match its Content-Digest")
-        # Off the event loop: other connections' chunks keep arriving meanwhile.
-        await asyncio.get_running_loop().run_in_executor(None, os.fdatasync, fd)
+    async for data in body:
+        if written + len(data) > expected:
+            raise ChunkTooLarge(f"the chunk is longer than {expected} bytes")
+        os.pwrite(fd, data, offset + written)
+        if hasher is not None:
+            hasher.update(data)
+        written += len(data)
+    if written != expected:
+        raise ValidationFailed.at("body", f"the chunk must be exactly {expected} bytes")
+    if hasher is not None and hasher.digest() != digest:
+        raise HashMismatch("the chunk does not match its Content-Digest")
+    # Off the event loop: other connections' chunks keep arriving meanwhile.
+    await asyncio.get_running_loop().run_in_executor(None, os.fdatasync, fd)
 
 
 async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> None:
@@ -424,7 +406,11 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
                     f"the bytes hash to {content_hash} ({size} bytes), not the expected "
                     f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
                 )
-            await loop.run_in_executor(None, store.promote, part, content_hash)
+            try:
+                await loop.run_in_executor(None, store.promote, part, content_hash)
+            except OSError:
+                _restage(session)
+                raise
             return _applied(store, session)
     except FileNotFoundError:
         # Killed between promoting the blob and committing? The bytes are then stored.
@@ -434,6 +420,14 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
         if session.status in OPEN and store.has(session.expected_hash):
             return _applied(store, session)
         raise _closed(session) from None
+
+
+def _restage(session: UploadSession) -> None:
+    """After a failed fsync (or rename) the staged bytes are not known to be on disk: every
+    chunk is asked for again, so a retried `complete` answers which (upload-incomplete)."""
+    with write_transaction():
+        UploadChunk.delete().where(UploadChunk.session == session.id).execute()
+    RUNNING.forget(session.id)
 
 
 def _applied(store: BlobStore, session: UploadSession) -> Completion:

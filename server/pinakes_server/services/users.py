@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -15,6 +16,8 @@ from ..storage.db import write_transaction
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, User, UserSeq, utcnow
 from . import credentials
+
+log = logging.getLogger("pinakes.users")
 
 T = TypeVar("T")
 
@@ -112,7 +115,10 @@ def _mark_seen(device_id: object, last_seen_at: datetime | None) -> None:
     """last_seen_at, written at most once a minute per device to keep reads read-only."""
     now = utcnow()
     if last_seen_at is None or now - last_seen_at > SEEN_RESOLUTION:
-        Device.update(last_seen_at=now).where(Device.id == device_id).execute()
+        try:
+            Device.update(last_seen_at=now).where(Device.id == device_id).execute()
+        except peewee.OperationalError as exc:  # a full or failing disk must not stop reads
+            log.warning("last_seen_at of device %s not written: %s", device_id, exc)
 
 
 def get_user(user_id: object) -> User:
