@@ -19,21 +19,26 @@ from .live import PASSWORD, LiveServer, start_server
 def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
     started: list[LiveServer] = []
 
-    def factory(data_dir: Path | None = None, **env: str) -> LiveServer:
-        """A new server process; on an existing data dir it is a second instance of that one."""
+    def factory(data_dir: Path | None = None, module: str | None = None, **env: str) -> LiveServer:
+        """A new server process; on an existing data dir it is a second instance of that one.
+        `module`: another command line to run it with (one that injects faults)."""
         data_dir = data_dir or tmp_path_factory.mktemp("server") / "data"
         # Every verdict of the compiled contract checks is compared with stock openapi-core's.
-        server = start_server(data_dir, **{"PINAKES_CONTRACT_CROSS_CHECK": "1", **env})
-        started.append(server)
+        env = {"PINAKES_CONTRACT_CROSS_CHECK": "1", **env}
+        server = start_server(data_dir, module or "pinakes_server.cli", **env)
+        started.append((server, module is not None))
         return server
 
     yield factory
-    for server in started:
+    for server, _ in started:
         server.stop()
-    for server in started:
-        # Any 500 in a server's log is a bug, whichever test provoked it.
-        assert "unhandled error" not in server.log.read_text(), server.log.read_text()
-        assert "breaks the contract" not in server.log.read_text(), server.log.read_text()
+    for server, injected in started:
+        log = server.log.read_text()
+        # Any 500 in a server's log is a bug, whichever test provoked it; so is a storage
+        # failure, unless a test injected it.
+        assert "unhandled error" not in log, log
+        assert "breaks the contract" not in log, log
+        assert injected or "storage failed" not in log, log
 
 
 @dataclass

@@ -47,14 +47,15 @@ class LiveServer:
             self.process.wait()
 
 
-def start_server(data_dir: Path, **env: str) -> LiveServer:
+def start_server(data_dir: Path, module: str = "pinakes_server.cli", **env: str) -> LiveServer:
+    """`module` runs the server's command line (tests/faults swaps in one that injects faults)."""
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}-{port}.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PINAKES_")}
     environment.update(env)
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pinakes_server.cli", "serve", "--host", "127.0.0.1",
+            [sys.executable, "-m", module, "serve", "--host", "127.0.0.1",
              "--port", str(port), "--data-dir", str(data_dir)],
             stdout=output, stderr=subprocess.STDOUT, env=environment, cwd=ROOT,
         )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -87,16 +88,30 @@ _SANIC_SLUGS = {
 STORAGE_RETRY_SECONDS = 5
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and those it was raised while handling: when SQLite's COMMIT fails on a
+    full disk, SQLite rolls back itself and Peewee's own rollback then fails on top of it."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain may loop back on itself
+        if seen is None:
+            return
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def _is_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, peewee.OperationalError) and "full" in safe_str(exc)
+
+
 def _storage_problem(exc: BaseException) -> HTTPResponse | None:
     """A full disk is 507; any other failure of the disk or database, 503 with Retry-After.
 
     Both come from below every handler (a write, an fsync, a rename, a commit), which raise
     before anything is applied: a transaction rolls back, a blob is renamed in last.
     """
-    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
-        isinstance(exc, peewee.OperationalError) and "full" in safe_str(exc)
-    )
-    if full:
+    if any(map(_is_full, _chain(exc))):
         log.warning("storage is full: %s", safe_str(exc))
         return problem_response(
             507, "insufficient-storage", "Insufficient storage", "the server's disk is full"

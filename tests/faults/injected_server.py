@@ -1,0 +1,89 @@
+"""`pinakes-server` with faults injected at named points, for tests/faults only.
+
+PINAKES_TEST_FAULTS names the faults (comma-separated); each fires only while the file named
+by PINAKES_TEST_FAULT_SWITCH exists, so a test sets the scene first and arms the fault after.
+
+- `kill-after-promote`: SIGKILL right after a verified blob is renamed into the store (and
+  its directory fsynced), before the database transaction that applies it commits.
+- `kill-in-report`: SIGKILL inside a report's transaction, after its change-log rows are
+  written and before the commit.
+- `fail-fsync` / `fail-replace`: the blob store's fsync / rename fails with EIO.
+- `fail-fdatasync`: a chunk's fdatasync fails with EIO.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from pinakes_server import cli
+from pinakes_server.services import ledger, uploads
+from pinakes_server.storage import blobs
+from pinakes_server.storage.tables import ChangeLog
+
+FAULTS = set(os.environ.get("PINAKES_TEST_FAULTS", "").split(","))
+SWITCH = Path(os.environ.get("PINAKES_TEST_FAULT_SWITCH", "/nonexistent"))
+
+
+def _armed(fault: str) -> bool:
+    return fault in FAULTS and SWITCH.exists()
+
+
+def _die() -> None:
+    sys.stderr.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _FaultyOs:
+    """The os module as one server module sees it, with some calls made to fail."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    @staticmethod
+    def _fail_if(fault: str) -> None:
+        if _armed(fault):
+            raise OSError(errno.EIO, f"injected: {fault}")
+
+    def fsync(self, fd: int) -> None:
+        self._fail_if("fail-fsync")
+        os.fsync(fd)
+
+    def replace(self, source: Any, target: Any) -> None:
+        self._fail_if("fail-replace")
+        os.replace(source, target)
+
+    def fdatasync(self, fd: int) -> None:
+        self._fail_if("fail-fdatasync")
+        os.fdatasync(fd)
+
+
+def install() -> None:
+    blobs.os = uploads.os = _FaultyOs()  # type: ignore[assignment]
+
+    promote = blobs.BlobStore.promote
+
+    def promote_then_die(self: blobs.BlobStore, part: Path, content_hash: str) -> None:
+        promote(self, part, content_hash)
+        if _armed("kill-after-promote"):
+            _die()
+
+    blobs.BlobStore.promote = promote_then_die  # type: ignore[method-assign]
+
+    bulk_write = ledger.bulk_write
+
+    def write_then_die(model: Any, rows: list[dict[str, Any]], **options: Any) -> None:
+        bulk_write(model, rows, **options)
+        if model is ChangeLog and _armed("kill-in-report"):
+            _die()
+
+    ledger.bulk_write = write_then_die  # type: ignore[assignment]
+
+
+if __name__ == "__main__":
+    install()
+    cli.main()
