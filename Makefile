@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= data
 
-.PHONY: install run test generate check-generated fuzz lint bench clean
+.PHONY: install run test generate check-generated fuzz soak lint bench clean
 
 install: $(STAMP)
 
@@ -34,6 +34,11 @@ check-generated: $(STAMP)
 # The long contract fuzz run (CI runs a short fixed-seed one inside `make test`).
 fuzz: $(STAMP)
 	PINAKES_FUZZ_EXAMPLES=$${PINAKES_FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/test_fuzz.py -v
+
+# The long soak: devices syncing random edits (CI runs an 8-second one inside `make test`).
+soak: $(STAMP)
+	PINAKES_SOAK_SECONDS=$${PINAKES_SOAK_SECONDS:-300} PINAKES_SOAK_DEVICES=$${PINAKES_SOAK_DEVICES:-40} \
+		$(BIN)/pytest tests/test_soak.py -v -s
 
 lint: $(STAMP)
 	$(BIN)/ruff check server codegen tests bench sdk/pinakes_sync
