@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "openapi.json"
+SDK_CONFIG = ROOT / "codegen" / "sdk-config.yaml"
 BIN = Path(sys.executable).parent
 HEADER = "# generated from openapi/openapi.json by codegen/generate.py — do not edit\n"
 
@@ -84,6 +85,8 @@ def generate_into(scratch: Path) -> None:
             "--meta",
             "none",
             "--fail-on-warning",
+            "--config",
+            str(SDK_CONFIG),
         ],
         cwd=scratch,
         check=True,

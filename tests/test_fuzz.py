@@ -8,14 +8,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .conftest import login, register
+from .conftest import Account, device_client, login, register
 from .live import ROOT, LiveServer
 
 REPORTS = ROOT / "reports"
+CONFIG = ROOT / "tests" / "schemathesis.toml"
+# The paths the config's download cases name: stored before the run.
+STORED_FILES = tomllib.loads(CONFIG.read_text())["dictionaries"]["stored-files"]["values"]
 
 
 def test_schemathesis_finds_no_failure(
@@ -25,12 +29,16 @@ def test_schemathesis_finds_no_failure(
     server = server_factory(PINAKES_LONG_POLL_MAX_SECONDS="1")
     assert register(server, "fuzz_admin").status_code == 201
     token = login(server, "fuzz_admin")
+    uploader = device_client(Account(server, "fuzz_admin", "", token), "fuzz seed")
+    for path in STORED_FILES:
+        uploader.upload(path, f"the bytes of {path}\n".encode() * 100)
+    uploader.api.close()
     examples = os.environ.get("PINAKES_FUZZ_EXAMPLES", "40")
     REPORTS.mkdir(exist_ok=True)
     junit = REPORTS / "schemathesis.xml"
     schemathesis = Path(sys.executable).parent / "schemathesis"
     command = [
-        str(schemathesis), "--config-file", str(ROOT / "tests" / "schemathesis.toml"),
+        str(schemathesis), "--config-file", str(CONFIG),
         "run", str(ROOT / "openapi" / "openapi.json"),
         "--url", server.url, "--header", f"Authorization: Bearer {token}",
         "--checks", "all", "--max-examples", examples, "--seed", "1",
