@@ -14,7 +14,7 @@ import pytest
 
 from ..conftest import CHUNK, DeviceClient, assert_problem, sha256
 from ..live import LiveServer
-from .test_kill import assert_store_consistent
+from .store import assert_store_consistent
 
 
 @pytest.fixture

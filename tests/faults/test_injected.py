@@ -15,7 +15,7 @@ import pytest
 
 from ..conftest import CHUNK, DeviceClient, assert_problem, sha256
 from ..live import LiveServer
-from .test_kill import assert_store_consistent
+from .store import assert_store_consistent
 
 INJECTED = "tests.faults.injected_server"
 

@@ -21,6 +21,7 @@ from pinakes_server.storage.tables import Device, UploadSession, User, UserBlob,
 
 from ..conftest import Account, login, register, sha256
 from ..live import LiveServer
+from .store import assert_store_consistent
 
 MIB = 1024 * 1024
 OCTETS = {"content-type": "application/octet-stream"}
@@ -37,16 +38,6 @@ def owner(server: LiveServer) -> tuple[str, str]:
 def restart(server_factory: Callable[..., LiveServer], server: LiveServer) -> LiveServer:
     server.kill()
     return server_factory(data_dir=server.data_dir)
-
-
-def assert_store_consistent(server: LiveServer) -> None:
-    """Every blob file is whole (its bytes hash to its name); no staging file is left over."""
-    for blob in (server.data_dir / "blobs").glob("*/*/*"):
-        digest = hashlib.sha256()
-        with blob.open("rb") as handle:
-            while block := handle.read(MIB):
-                digest.update(block)
-        assert digest.hexdigest() == blob.name, f"{blob} holds other bytes than its name says"
 
 
 def slow_body(content: bytes, stop_after: int, stall: threading.Event) -> Iterator[bytes]:
