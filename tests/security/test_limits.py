@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
@@ -48,6 +49,17 @@ def test_failed_logins_are_throttled_per_name_then_per_address(
     # Device tokens are guessed through another door, throttled by the same address count.
     with server.client() as api:
         _throttled(api.post(DEVICE_LOGIN, json={"device_token": UNKNOWN_DEVICE_TOKEN}), 60)
+
+
+def test_concurrent_guesses_get_no_more_than_the_allowance(
+    server_factory: Callable[..., LiveServer],
+) -> None:
+    server = server_factory(PINAKES_SIGN_IN_FAILURES="3", PINAKES_SIGN_IN_WINDOW_SECONDS="60")
+    assert register(server, "owner").status_code == 201
+    with ThreadPoolExecutor(16) as pool:
+        replies = list(pool.map(lambda _: _sign_in(server, "owner", "wrong guess"), range(16)))
+    statuses = sorted(reply.status_code for reply in replies)
+    assert statuses == [401] * 3 + [429] * 13
 
 
 def test_failed_device_logins_are_throttled_and_the_wait_ends(

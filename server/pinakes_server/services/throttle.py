@@ -35,7 +35,9 @@ class SignInThrottle:
 
     @contextlib.contextmanager
     def attempt(self, address: str, name: str) -> Iterator[None]:
-        """Refuse at once when either key is exhausted; count the attempt if it is a 401."""
+        """Refuse at once when either key is exhausted. The attempt counts as failed from its
+        start (so concurrent guesses cannot slip past the check together) and is taken back
+        unless it ends in a 401."""
         keys = ((address, name.casefold()), (address,))
         now = time.monotonic()
         wait = max(self._wait(key, now) for key in keys)
@@ -44,12 +46,16 @@ class SignInThrottle:
                 f"too many failed sign-ins from this address; try again in {wait} s",
                 headers={"Retry-After": str(wait)},
             )
+        for key in keys:
+            self._count(key, now)
         try:
             yield
         except Unauthorized:
-            for key in keys:
-                self._failed(key, now)
             raise
+        except BaseException:
+            self._take_back(keys, now)
+            raise
+        self._take_back(keys, now)
 
     def _limit(self, key: tuple[str, ...]) -> int:
         return self.allowance if len(key) == 2 else self.allowance * ADDRESS_FACTOR
@@ -65,13 +71,18 @@ class SignInThrottle:
             return 0
         return max(1, math.ceil(times[0] + self.window - now))
 
-    def _failed(self, key: tuple[str, ...], now: float) -> None:
+    def _count(self, key: tuple[str, ...], now: float) -> None:
         times = self._failures.get(key)
         if times is None:
             if len(self._failures) >= MAX_KEYS:
                 self._forget_stale(now)
             times = self._failures[key] = deque(maxlen=self._limit(key))
         times.append(now)
+
+    def _take_back(self, keys: tuple[tuple[str, ...], ...], when: float) -> None:
+        for key in keys:
+            with contextlib.suppress(KeyError, ValueError):  # aged out or forgotten meanwhile
+                self._failures[key].remove(when)
 
     def _forget_stale(self, now: float) -> None:
         stale = [k for k, t in self._failures.items() if not t or t[-1] <= now - self.window]
