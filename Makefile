@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_TOOLS := $(VENV)/.bench-tools
+POSTGRES := $(VENV)/.postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= data
@@ -21,8 +22,23 @@ $(STAMP): pyproject.toml sdk/pyproject.toml
 run: $(STAMP)
 	$(BIN)/pinakes-server serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-test: $(STAMP)
-	$(BIN)/pytest
+# The whole suite twice at once: on SQLite, and with every live server on a throw-away
+# PostgreSQL (tests/postgres.py); the second pass's output follows the first's.
+test: $(STAMP) $(POSTGRES)
+	@mkdir -p reports
+	@PINAKES_TEST_DATABASE=postgresql $(BIN)/pytest -p no:cacheprovider \
+		> reports/pytest-postgresql.log 2>&1 & postgres=$$!; \
+	$(BIN)/pytest -p no:cacheprovider; sqlite=$$?; \
+	wait $$postgres; on_postgres=$$?; \
+	echo "== the same suite on PostgreSQL (reports/pytest-postgresql.log) =="; \
+	tail -n 60 reports/pytest-postgresql.log; \
+	test $$sqlite -eq 0 -a $$on_postgres -eq 0
+
+# PostgreSQL's server binaries, from Debian (the tests start their own cluster).
+$(POSTGRES):
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update -q && apt-get install -y -q postgresql)
+	mkdir -p $(VENV) && touch $@
 
 generate: $(STAMP)
 	$(BIN)/python codegen/generate.py

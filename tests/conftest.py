@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,11 +14,38 @@ import httpx
 import pytest
 
 from .live import PASSWORD, LiveServer, start_server
+from .postgres import PostgresCluster
+
+# `PINAKES_TEST_DATABASE=postgresql` runs every live server on PostgreSQL (make test does
+# both); tests that need one of them are marked `sqlite_only` / `postgresql_only`.
+BACKEND = os.environ.get("PINAKES_TEST_DATABASE", "sqlite")
 
 
 @pytest.fixture(scope="session")
-def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., LiveServer]]:
-    started: list[LiveServer] = []
+def postgres() -> Iterator[PostgresCluster | None]:
+    if BACKEND != "postgresql":
+        yield None
+        return
+    cluster = PostgresCluster.start()
+    yield cluster
+    cluster.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each pass of make test skips, by name, what only the other pass can run."""
+    other = "sqlite_only" if BACKEND == "postgresql" else "postgresql_only"
+    skip = pytest.mark.skip(reason=f"{other}: runs in the other pass of make test")
+    for item in items:
+        if other in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def server_factory(
+    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster | None
+) -> Iterator[Callable[..., LiveServer]]:
+    started: list[tuple[LiveServer, bool]] = []
+    databases: dict[Path, str] = {}  # a restarted server keeps its database
 
     def factory(data_dir: Path | None = None, module: str | None = None, **env: str) -> LiveServer:
         """A new server process; on an existing data dir it is a second instance of that one.
@@ -25,6 +53,10 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
         data_dir = data_dir or tmp_path_factory.mktemp("server") / "data"
         # Every verdict of the compiled contract checks is compared with stock openapi-core's.
         env = {"PINAKES_CONTRACT_CROSS_CHECK": "1", **env}
+        if postgres is not None:
+            if data_dir not in databases:
+                databases[data_dir] = postgres.new_database()
+            env.setdefault("PINAKES_DATABASE_URL", databases[data_dir])
         server = start_server(data_dir, module or "pinakes_server.cli", **env)
         started.append((server, module is not None))
         return server

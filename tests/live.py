@@ -28,6 +28,15 @@ class LiveServer:
     data_dir: Path
     process: subprocess.Popen[bytes]
     log: Path
+    env: dict[str, str]  # the server's own settings (PINAKES_*)
+
+    def run_cli(self, command: str) -> str:
+        """`pinakes-server COMMAND` on this server's data and database; its output."""
+        done = subprocess.run(
+            [sys.executable, "-m", "pinakes_server.cli", command, "--data-dir", str(self.data_dir)],
+            capture_output=True, text=True, check=True, cwd=ROOT, env=_environment(self.env),
+        )  # fmt: skip
+        return done.stdout
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -47,19 +56,24 @@ class LiveServer:
             self.process.wait()
 
 
+def _environment(settings: dict[str, str]) -> dict[str, str]:
+    """This process's environment without its PINAKES_* variables, plus `settings`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PINAKES_")}
+    return {**environment, **settings}
+
+
 def start_server(data_dir: Path, module: str = "pinakes_server.cli", **env: str) -> LiveServer:
     """`module` runs the server's command line (tests/faults swaps in one that injects faults)."""
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}-{port}.log"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PINAKES_")}
-    environment.update(env)
+    environment = _environment(env)
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", module, "serve", "--host", "127.0.0.1",
              "--port", str(port), "--data-dir", str(data_dir)],
             stdout=output, stderr=subprocess.STDOUT, env=environment, cwd=ROOT,
         )  # fmt: skip
-    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log)
+    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log, env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .conftest import Account, device_client, login, register
+from .conftest import BACKEND, Account, device_client, login, register
 from .live import ROOT, LiveServer
 
 REPORTS = ROOT / "reports"
@@ -35,7 +35,7 @@ def test_schemathesis_finds_no_failure(
     uploader.api.close()
     examples = os.environ.get("PINAKES_FUZZ_EXAMPLES", "40")
     REPORTS.mkdir(exist_ok=True)
-    junit = REPORTS / "schemathesis.xml"
+    junit = REPORTS / f"schemathesis-{BACKEND}.xml"  # make test runs both backends at once
     schemathesis = Path(sys.executable).parent / "schemathesis"
     command = [
         str(schemathesis), "--config-file", str(CONFIG),
@@ -47,7 +47,7 @@ def test_schemathesis_finds_no_failure(
         "--generation-database", "none",
     ]  # fmt: skip
     run = subprocess.run(command, capture_output=True, text=True, timeout=1200, cwd=tmp_path)
-    (REPORTS / "schemathesis.log").write_text(run.stdout + run.stderr)
+    (REPORTS / f"schemathesis-{BACKEND}.log").write_text(run.stdout + run.stderr)
     failures = run.stdout.find("FAILURES")
     assert run.returncode == 0, run.stdout[max(failures, 0) :][:30000] + run.stderr[-5000:]
     suite = ElementTree.parse(junit).getroot()

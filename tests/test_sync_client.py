@@ -273,8 +273,7 @@ def test_a_folder_behind_the_compacted_feed_relists(library) -> None:
     (a / "three.txt").write_text("three")
     sync(a, b, a)
     server: LiveServer = library.server
-    subprocess.run([sys.executable, "-m", "pinakes_server.cli", "compact", "--data-dir",
-                    str(server.data_dir)], check=True, cwd=ROOT, capture_output=True)  # fmt: skip
+    server.run_cli("compact")
     # b is restored from the backup: its cursor now predates what the feed keeps.
     (b / ".pinakes" / "state.json").write_text(backup)
     (b / "three.txt").unlink()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -15,7 +13,7 @@ from pinakes_server.services.feed import changes_query
 from pinakes_server.storage.db import close_database, open_database
 
 from .conftest import Account, DeviceClient, assert_problem, sha256
-from .live import ROOT, LiveServer
+from .live import LiveServer
 
 DATA = [f"file {i}".encode() for i in range(5)]
 
@@ -216,10 +214,7 @@ def test_compaction_sends_older_cursors_to_relist(two_devices, server: LiveServe
     seed(first, 3)
     first.ack(3)
     second.ack(2)
-    compact = [sys.executable, "-m", "pinakes_server.cli", "compact", "--data-dir",
-               str(server.data_dir)]  # fmt: skip
-    output = subprocess.run(compact, capture_output=True, text=True, cwd=ROOT, check=True)
-    assert output.stdout.startswith("compacted")
+    assert server.run_cli("compact").startswith("compacted")
     problem = assert_problem(
         second.api.get("/api/v1/sync/changes", params={"cursor": 1}), 410, "cursor-expired"
     )

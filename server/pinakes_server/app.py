@@ -22,7 +22,7 @@ from .services import uploads
 from .services.notifier import ChangeNotifier
 from .services.throttle import SignInThrottle
 from .storage.blobs import BlobStore
-from .storage.db import close_database, open_database
+from .storage.db import close_database, is_postgres, open_database
 
 COLLECT_INTERVAL_SECONDS = 60
 log = logging.getLogger("pinakes.app")
@@ -89,7 +89,7 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
             config.jwt_leeway_seconds,
         )
         app.ctx.sign_ins = SignInThrottle(config.sign_in_failures, config.sign_in_window_seconds)
-        app.ctx.notifier = ChangeNotifier()
+        app.ctx.notifier = ChangeNotifier(listen_url=config.database_url if is_postgres() else None)
         app.ctx.blobs = BlobStore(config.data_dir)
         staged, orphans = uploads.sweep(app.ctx.blobs)
         if staged or orphans:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import uuid
 
+import psycopg
+
 from ..live import LiveServer
 
 MIB = 1024 * 1024
-OPEN = ("pending", "in_progress")
+
+
+def _rows(server: LiveServer, sql: str) -> list[tuple]:
+    """A read of the server's own database, whichever it is."""
+    url = server.env.get("PINAKES_DATABASE_URL")
+    if url is not None:
+        with psycopg.connect(url) as db:
+            return db.execute(sql).fetchall()
+    database = server.data_dir / "pinakes.sqlite3"
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        return db.execute(sql).fetchall()
 
 
 def assert_store_consistent(server: LiveServer) -> None:
@@ -24,14 +37,12 @@ def assert_store_consistent(server: LiveServer) -> None:
                 digest.update(block)
         assert digest.hexdigest() == blob.name, f"{blob} holds other bytes than its name says"
         on_disk[blob.name] = blob
-    database = server.data_dir / "pinakes.sqlite3"
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        owned = {h for (h,) in db.execute("SELECT content_hash FROM user_blob")}
-        live = {h for (h,) in db.execute("SELECT content_hash FROM file_state WHERE NOT deleted")}
-        marks = ",".join("?" * len(OPEN))
-        sessions = db.execute(
-            f"SELECT id, expected_hash FROM upload_session WHERE status IN ({marks})", OPEN
-        ).fetchall()
+    owned = {h for (h,) in _rows(server, "SELECT content_hash FROM user_blob")}
+    live = {h for (h,) in _rows(server, "SELECT content_hash FROM file_state WHERE NOT deleted")}
+    sessions = _rows(
+        server,
+        "SELECT id, expected_hash FROM upload_session WHERE status IN ('pending', 'in_progress')",
+    )
     assert live <= owned, f"live files without an owned blob: {live - owned}"
     assert owned <= on_disk.keys(), f"owned blobs missing on disk: {owned - on_disk.keys()}"
     awaited = {expected for _, expected in sessions}

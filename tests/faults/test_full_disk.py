@@ -73,6 +73,7 @@ def _reads(device: DeviceClient, session_id: str) -> list[object]:
     ]
 
 
+@pytest.mark.sqlite_only  # the database must live on the small disk too
 def test_a_full_disk_is_507_for_writes_and_reads_go_on(
     small_disk: Path, server_factory: Callable[..., LiveServer], make_account
 ) -> None:

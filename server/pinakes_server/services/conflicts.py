@@ -10,7 +10,7 @@ from ..errors import NotFound
 from ..storage.db import write_transaction
 from ..storage.tables import Conflict, Device, utcnow
 from .conflict_names import conflict_copy_path
-from .ledger import Ledger
+from .ledger import Ledger, lock_library
 from .report import stored_sizes
 
 
@@ -83,6 +83,7 @@ def resolve(
 ) -> tuple[Conflict, int | None]:
     """The resolved conflict and the user's last seq when resolving changed files."""
     with write_transaction():
+        lock_library(principal.user_id)  # before reading: a second resolver waits, then sees it
         conflict = Conflict.get_or_none(
             (Conflict.id == conflict_id) & (Conflict.user == principal.user_id)
         )

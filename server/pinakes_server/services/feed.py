@@ -113,11 +113,14 @@ def acknowledge(device: Device, cursor: int) -> Device:
             raise ValidationFailed.at(
                 "body.cursor", f"is past this library's last change ({newest})"
             )
-        device = Device.get_by_id(device.id)
-        device.sync_cursor = max(device.sync_cursor, cursor)
-        device.last_sync_at = utcnow()
-        device.save()
-        return device
+        # max(old, cursor) in one statement: concurrent acks never move a cursor back.
+        Device.update(
+            sync_cursor=peewee.Case(
+                None, [(Device.sync_cursor < cursor, cursor)], Device.sync_cursor
+            ),
+            last_sync_at=utcnow(),
+        ).where(Device.id == device.id).execute()
+        return Device.get_by_id(device.id)
 
 
 def compact() -> dict[uuid.UUID, int]:

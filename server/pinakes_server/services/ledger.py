@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..storage.db import bulk_write
+from ..storage.db import announce_change, bulk_write
 from ..storage.prepared import PreparedIn, slot
 from ..storage.tables import ChangeLog, FileState, UserSeq, utcnow
 
@@ -133,6 +133,7 @@ class Ledger:
         if not self.entries:
             return None
         last_seq = allocate_seqs(self.user_id, len(self.entries))
+        announce_change(self.user_id, last_seq)
         for seq, entry in enumerate(self.entries, start=last_seq - len(self.entries) + 1):
             entry.seq = seq
         now = utcnow()
@@ -162,6 +163,13 @@ class Ledger:
             ],
         )  # fmt: skip
         return last_seq
+
+
+def lock_library(user_id: uuid.UUID) -> None:
+    """First in every transaction that changes a user's files or conflicts: writers of one
+    library then take turns, so each decides on states no one else is changing. On SQLite the
+    write transaction holds the database already; on PostgreSQL this row lock is what does."""
+    UserSeq.update(last_seq=UserSeq.last_seq).where(UserSeq.user == user_id).execute()
 
 
 def allocate_seqs(user_id: uuid.UUID, count: int) -> int:

@@ -1,5 +1,7 @@
-"""Long-poll wake-ups: a change committed here wakes waiters at once; one committed by another
-worker process is seen by polling the waiting users' counters (one query per tick)."""
+"""Long-poll wake-ups. A change committed in this process wakes its waiters at once. One
+committed by another process is heard of through PostgreSQL's LISTEN/NOTIFY (sent inside the
+writing transaction, so it is delivered only once the change is visible), or on SQLite by
+polling the waiting users' counters: one query per tick, and only while someone waits."""
 
 from __future__ import annotations
 
@@ -9,15 +11,22 @@ import logging
 import uuid
 from collections import defaultdict
 
+import psycopg
+
+from ..storage.db import CHANGES_CHANNEL
 from ..storage.tables import UserSeq
 
 log = logging.getLogger("pinakes.notifier")
 POLL_INTERVAL = 0.01
+# With LISTEN/NOTIFY, polling only covers the moments the listening connection is down.
+LISTENING_POLL_INTERVAL = 1.0
+RECONNECT_SECONDS = 1.0
 
 
 class ChangeNotifier:
-    def __init__(self, poll_interval: float = POLL_INTERVAL) -> None:
-        self.poll_interval = poll_interval
+    def __init__(self, listen_url: str | None = None, poll_interval: float = POLL_INTERVAL) -> None:
+        self.listen_url = listen_url
+        self.poll_interval = LISTENING_POLL_INTERVAL if listen_url else poll_interval
         self._waiters: dict[uuid.UUID, dict[asyncio.Future[None], int]] = defaultdict(dict)
 
     def publish(self, user_id: uuid.UUID, last_seq: int) -> None:
@@ -49,10 +58,30 @@ class ChangeNotifier:
             self.publish(row.user_id, row.last_seq)
 
     async def run(self) -> None:
-        """The per-process poller; cancelled at shutdown."""
+        """The per-process poller, and listener on PostgreSQL; cancelled at shutdown."""
+        listening = [self._listen(self.listen_url)] if self.listen_url is not None else []
+        await asyncio.gather(self._poll(), *listening)
+
+    async def _poll(self) -> None:
         while True:
             await asyncio.sleep(self.poll_interval)
             try:
                 self.poll_once()
             except Exception:  # a failed tick must not end wake-ups for good
                 log.exception("long-poll tick failed")
+
+    async def _listen(self, url: str) -> None:
+        """NOTIFY payloads `<user id>:<last seq>`, for as long as the process runs."""
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANGES_CHANNEL}")
+                    self.poll_once()  # what committed while nobody listened
+                    async for note in conn.notifies():
+                        user, _, seq = note.payload.partition(":")
+                        self.publish(uuid.UUID(user), int(seq))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("listening for changes failed; polling until reconnected")
+            await asyncio.sleep(RECONNECT_SECONDS)

@@ -12,7 +12,7 @@ from ..storage.db import write_transaction
 from ..storage.paths import checked_path
 from ..storage.prepared import PreparedIn, slot
 from ..storage.tables import Conflict, UserBlob, utcnow
-from .ledger import Entry, Ledger, State
+from .ledger import Entry, Ledger, State, lock_library
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,7 @@ class ConflictBook:
 
 def apply_report(user_id: uuid.UUID, device_id: uuid.UUID, changes: list[Change]) -> ReportResult:
     with write_transaction():
+        lock_library(user_id)
         paths = [c.path for c in changes] + [c.old_path for c in changes if c.old_path]
         ledger = Ledger(user_id, paths)
         stored = stored_sizes(user_id, (c.content_hash for c in changes if c.content_hash))

@@ -12,7 +12,7 @@ import peewee
 
 from ..auth import Claims, DeviceBinding, Principal
 from ..errors import Conflict, Forbidden, Unauthorized
-from ..storage.db import write_transaction
+from ..storage.db import lock_table, write_transaction
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, User, UserSeq, utcnow
 from . import credentials
@@ -45,6 +45,7 @@ async def register(
     _check_may_register(actor, open_registration)  # before paying for the hash
     password_hash = await _off_loop(credentials.hash_password, password)
     with write_transaction():
+        lock_table(User)  # one first user, whichever process registers at the same moment
         first = _check_may_register(actor, open_registration)  # again, under the write lock
         try:
             user = User.create(

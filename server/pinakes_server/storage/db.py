@@ -1,4 +1,5 @@
-"""Opens the database named by the config and creates the schema; nothing SQLite-only in queries."""
+"""Opens the database named by the config (SQLite by default, PostgreSQL by URL) and creates
+the schema; nothing SQLite-only in queries."""
 
 from __future__ import annotations
 
@@ -18,6 +19,35 @@ SQLITE_PRAGMAS = {
 }
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+POOL_SIZE = 16
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+# Every commit that adds to a user's change log says so on this channel (PostgreSQL only).
+CHANGES_CHANNEL = "pinakes_changes"
+
+
+def announce_change(user_id: object, last_seq: int) -> None:
+    """Inside the writing transaction: PostgreSQL delivers the NOTIFY to every listening
+    process at commit (never before, never for a rolled-back one)."""
+    if is_postgres():
+        database.execute_sql(
+            f"SELECT pg_notify({database.param}, {database.param})",
+            (CHANGES_CHANNEL, f"{user_id}:{last_seq}"),
+        )
+
+
+def lock_table(model: type[peewee.Model]) -> None:
+    """Inside a write transaction: no other writer of `model` until it ends (SQLite's
+    IMMEDIATE transactions already exclude every other writer)."""
+    if is_postgres():
+        database.execute_sql(f'LOCK TABLE "{model._meta.table_name}" IN SHARE ROW EXCLUSIVE MODE')
+
+
 def open_database(database_url: str | None, data_dir: Path) -> peewee.Database:
     """Bind the proxy to SQLite in the data dir by default, or to the URL's database."""
     if database_url is None or database_url.startswith("sqlite"):
@@ -30,6 +60,10 @@ def open_database(database_url: str | None, data_dir: Path) -> peewee.Database:
         db: peewee.Database = peewee.SqliteDatabase(
             str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE"
         )
+    elif database_url.startswith(POSTGRES_SCHEMES):
+        # psycopg 3 through Peewee's pool: connections are reused, not opened per request.
+        rest = database_url.split("://", 1)[1]
+        db = connect(f"psycopg3+pool://{rest}", max_connections=POOL_SIZE, stale_timeout=300)
     else:
         db = connect(database_url)
     database.initialize(db)
