@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= data
 
-.PHONY: install run test generate check-generated fuzz soak lint bench clean
+.PHONY: install run run-cluster test generate check-generated fuzz soak lint bench clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml sdk/pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/pinakes-server serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+# PostgreSQL and two instances on one data dir; a device on each sees the other's changes.
+run-cluster: $(STAMP) $(POSTGRES)
+	$(BIN)/python -m tests.cluster
 
 # The whole suite twice at once: on SQLite, and with every live server on a throw-away
 # PostgreSQL (tests/postgres.py); the second pass's output follows the first's.

@@ -61,10 +61,15 @@ class PostgresCluster:
         return f"postgresql://pinakes@127.0.0.1:{self.port}/{database}"
 
     def new_database(self) -> str:
-        """An empty database of its own, for one pinakes server (and its restarts)."""
+        """An empty database of its own, for one pinakes server (and its restarts). Its
+        default collation is a linguistic one (ICU en-US), as on most real servers: whatever
+        must sort bytewise has to say so."""
         name = f"pinakes_{next(self._names)}"
         with psycopg.connect(self.url("postgres"), autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+            admin.execute(
+                f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
+                "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+            )
         return self.url(name)
 
     def stop(self) -> None:

@@ -29,6 +29,7 @@ from ..errors import ApiError, NotFound, ValidationFailed
 from ..storage.blobs import BlobStore
 from ..storage.db import write_transaction
 from ..storage.tables import Conflict, Device, UploadChunk, UploadSession, UserBlob, utcnow
+from .ledger import lock_library
 from .report import Change, apply_report
 from .running_hash import RUNNING
 
@@ -441,6 +442,7 @@ def _applied(store: BlobStore, session: UploadSession) -> Completion:
 def _apply(session: UploadSession) -> Completion:
     """Own the blob and apply it to the target path like a reported change, in one transaction."""
     with write_transaction():
+        lock_library(session.user_id)  # before the blob row too: one lock order everywhere
         UserBlob.insert(
             user=session.user_id, content_hash=session.expected_hash, size=session.expected_size
         ).on_conflict_ignore().execute()

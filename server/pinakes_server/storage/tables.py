@@ -27,6 +27,17 @@ class UTCDateTimeField(peewee.DateTimeField):
         return parsed.replace(tzinfo=UTC) if isinstance(parsed, datetime) else parsed
 
 
+class PathField(peewee.TextField):
+    """A library path, ordered by its bytes (the contract's order). SQLite compares text that
+    way already; PostgreSQL would follow the database's locale without COLLATE "C"."""
+
+    def ddl_datatype(self, ctx: peewee.Context) -> peewee.Node:
+        data_type = super().ddl_datatype(ctx)
+        if isinstance(database.obj, peewee.PostgresqlDatabase):
+            return peewee.NodeList((data_type, peewee.SQL('COLLATE "C"')))
+        return data_type
+
+
 class BaseTable(peewee.Model):
     class Meta:
         database = database
@@ -75,7 +86,7 @@ class FileState(BaseTable):
     """The server's current version of one path of one user; deleted=True is a tombstone."""
 
     user = peewee.ForeignKeyField(User, on_delete="CASCADE")
-    path = peewee.TextField()
+    path = PathField()
     version = peewee.BigIntegerField()
     content_hash = peewee.CharField(max_length=64, null=True)
     size = peewee.BigIntegerField(null=True)
