@@ -9,7 +9,7 @@ from typing import Any
 import peewee
 from playhouse.db_url import connect
 
-from .tables import TABLES, database
+from .tables import TABLES, database, is_postgres
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -21,10 +21,6 @@ SQLITE_PRAGMAS = {
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 POOL_SIZE = 16
-
-
-def is_postgres() -> bool:
-    return isinstance(database.obj, peewee.PostgresqlDatabase)
 
 
 # Every commit that adds to a user's change log says so on this channel (PostgreSQL only).

@@ -10,6 +10,11 @@ import peewee
 database = peewee.DatabaseProxy()
 
 
+def is_postgres() -> bool:
+    """The bound database is PostgreSQL: a few locks and one collation differ from SQLite."""
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -33,7 +38,7 @@ class PathField(peewee.TextField):
 
     def ddl_datatype(self, ctx: peewee.Context) -> peewee.Node:
         data_type = super().ddl_datatype(ctx)
-        if isinstance(database.obj, peewee.PostgresqlDatabase):
+        if is_postgres():
             return peewee.NodeList((data_type, peewee.SQL('COLLATE "C"')))
         return data_type
 
