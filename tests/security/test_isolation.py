@@ -8,24 +8,18 @@ classified here.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
 import pytest
+from pinakes_server.openapi.spec import load_spec, operations
 
 from ..conftest import CHUNK, Account, DeviceClient, device_client, new_user, sha256
-from ..live import ROOT
 
-SPEC = json.loads((ROOT / "openapi" / "openapi.json").read_text())
-SPEC_OPERATIONS = {
-    op["operationId"]: (method.upper(), path)
-    for path, item in SPEC["paths"].items()
-    for method, op in item.items()
-    if isinstance(op, dict) and "operationId" in op
-}
+# Every operation of the contract, as the server itself reads it.
+OPERATIONS = {op.operation_id: op for op in operations(load_spec())}
 # Operations that act on no user's object: who may call them is tested in test_auth.
 NO_USER_OBJECT = {
     "health", "get_openapi", "get_docs", "get_docs_asset", "register_user", "login",
@@ -206,9 +200,9 @@ CROSS_DEVICE: dict[str, Probe] = {
 def test_every_operation_is_classified() -> None:
     """A new operation in the contract must join the matrix (or be declared object-free)."""
     classified = NO_USER_OBJECT | CROSS_USER.keys()
-    assert set(SPEC_OPERATIONS) == classified, (
-        f"unclassified: {sorted(set(SPEC_OPERATIONS) - classified)}; "
-        f"gone from the contract: {sorted(classified - set(SPEC_OPERATIONS))}"
+    assert set(OPERATIONS) == classified, (
+        f"unclassified: {sorted(set(OPERATIONS) - classified)}; "
+        f"gone from the contract: {sorted(classified - set(OPERATIONS))}"
     )
     assert CROSS_DEVICE.keys() <= CROSS_USER.keys()
 

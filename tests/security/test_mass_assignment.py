@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from pinakes_server.openapi.spec import load_spec
 
 from ..conftest import Account, DeviceClient, assert_problem, device_client, new_user, sha256
-from .test_isolation import SPEC, SPEC_OPERATIONS
+from .test_isolation import OPERATIONS
 
+SPEC = load_spec()
 SCHEMAS = SPEC["components"]["schemas"]
 
 
@@ -37,8 +39,8 @@ def _properties(schema: dict) -> dict[str, dict]:
 
 
 def _operation(op_id: str) -> dict:
-    method, path = SPEC_OPERATIONS[op_id]
-    return SPEC["paths"][path][method.lower()]
+    operation = OPERATIONS[op_id]
+    return SPEC["paths"][operation.path][operation.method.lower()]
 
 
 def _request_schema(op_id: str) -> dict:
@@ -104,7 +106,7 @@ VALID: dict[str, Body] = {
 
 JSON_BODY_OPERATIONS = sorted(
     op_id
-    for op_id in SPEC_OPERATIONS
+    for op_id in OPERATIONS
     if "application/json" in _operation(op_id).get("requestBody", {}).get("content", {})
 )
 
