@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Callable
 from io import BytesIO
@@ -73,6 +74,22 @@ def _expect(response: Response[Any], wanted: type[T], doing: str) -> T:
     raise SyncError(f"{doing} failed ({int(response.status_code)}): {detail}")
 
 
+# A 429 or 503 says when to come back (Retry-After): wait and ask again, a few times.
+RETRIES = 3
+LONGEST_WAIT_SECONDS = 60
+
+
+def _retrying(call: Callable[[], Response[Any]]) -> Response[Any]:
+    response = call()
+    for _ in range(RETRIES):
+        raw = response.headers.get("retry-after", "")
+        if response.status_code not in (429, 503) or not raw.isdigit():
+            break
+        time.sleep(min(int(raw), LONGEST_WAIT_SECONDS))
+        response = call()
+    return response
+
+
 def _guard(server: str, call: Callable[[], T]) -> T:
     try:
         return call()
@@ -126,7 +143,7 @@ class Remote:
         self.client.get_httpx_client().close()
 
     def _call(self, call: Callable[[], Response[Any]], wanted: type[T], doing: str) -> T:
-        return self._checked(_guard(self.server, call), wanted, doing)
+        return self._checked(_guard(self.server, lambda: _retrying(call)), wanted, doing)
 
     @staticmethod
     def _checked(response: Response[Any], wanted: type[T], doing: str) -> T:

@@ -6,12 +6,15 @@ agree, and the client's retry completes the work exactly once."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from pinakes_sync.remote import Remote
 
 from ..conftest import CHUNK, DeviceClient, assert_problem, sha256
 from ..live import LiveServer
@@ -182,3 +185,23 @@ def test_a_failed_chunk_fdatasync_leaves_the_chunk_unreceived(start_faulty, make
     _send_chunks(device, session_id)
     assert _complete(device, session_id).status_code == 200
     assert device.download("f.bin") == DATA
+
+
+def test_the_sync_client_waits_out_a_storage_failure(start_faulty, make_account) -> None:
+    """pinakes-sync meets a 503 and comes back after its Retry-After, instead of failing."""
+    faulty = start_faulty("fail-fdatasync")
+    device: DeviceClient = make_account(faulty.server)
+    _, device_token = device.account.add_device("synced folder")
+    remote = Remote(faulty.server.url, device_token)
+    try:
+        session = remote.new_upload("retried.bin", DATA_HASH, len(DATA), base_version=0)
+        faulty.arm()
+        threading.Timer(1.0, faulty.disarm).start()
+        started = time.monotonic()
+        remote.send_chunk(session, 0, DATA)  # 503 first; the retry after Retry-After lands
+        assert time.monotonic() - started >= 1  # it did wait for the fault to pass
+        result = remote.complete(session)
+        assert result.file.content_hash == DATA_HASH
+    finally:
+        remote.close()
+    assert device.download("retried.bin") == DATA
