@@ -47,9 +47,15 @@ def server_factory(
     started: list[tuple[LiveServer, bool]] = []
     databases: dict[Path, str] = {}  # a restarted server keeps its database
 
-    def factory(data_dir: Path | None = None, module: str | None = None, **env: str) -> LiveServer:
+    def factory(
+        data_dir: Path | None = None,
+        module: str | None = None,
+        storage_fails: bool = False,
+        **env: str,
+    ) -> LiveServer:
         """A new server process; on an existing data dir it is a second instance of that one.
-        `module`: another command line to run it with (one that injects faults)."""
+        `module`: another command line to run it with (one that injects faults);
+        `storage_fails`: the test breaks its storage on purpose (so does any `module`)."""
         data_dir = data_dir or tmp_path_factory.mktemp("server") / "data"
         # Every verdict of the compiled contract checks is compared with stock openapi-core's
         # (in the SQLite pass: the contract checks do not depend on the database).
@@ -59,19 +65,19 @@ def server_factory(
                 databases[data_dir] = postgres.new_database()
             env.setdefault("PINAKES_DATABASE_URL", databases[data_dir])
         server = start_server(data_dir, module or "pinakes_server.cli", **env)
-        started.append((server, module is not None))
+        started.append((server, storage_fails or module is not None))
         return server
 
     yield factory
     for server, _ in started:
         server.stop()
-    for server, injected in started:
+    for server, broken_on_purpose in started:
         log = server.log.read_text()
         # Any 500 in a server's log is a bug, whichever test provoked it; so is a storage
         # failure, unless a test injected it.
         assert "unhandled error" not in log, log
         assert "breaks the contract" not in log, log
-        assert injected or "storage failed" not in log, log
+        assert broken_on_purpose or "storage failed" not in log, log
 
 
 @dataclass

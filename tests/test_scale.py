@@ -203,3 +203,30 @@ def test_a_notify_from_another_process_wakes_a_waiter(postgres: PostgresCluster)
         return time.monotonic() - started
 
     assert asyncio.run(scenario()) < 5  # not the 20 s timeout
+
+
+@pytest.mark.postgresql_only
+def test_the_server_outlives_a_database_restart(server_factory: Callable[..., LiveServer]) -> None:
+    """Its pooled connections die with the restart: at most one request gets a 503 (with
+    Retry-After) per connection, then fresh ones serve, and long-polls wake again."""
+    own = PostgresCluster.start()  # restarting the shared one would cut the other tests' too
+    try:
+        server = server_factory(storage_fails=True, PINAKES_DATABASE_URL=own.new_database())
+        assert register(server, "owner").status_code == 201
+        device = device_client(Account(server, "owner", "", login(server, "owner")), "laptop")
+        device.upload("before.txt", b"before")
+        own.restart()
+        first = device.api.get("/api/v1/sync/files")
+        assert first.status_code in (200, 503), first.text
+        if first.status_code == 503:
+            assert first.headers["retry-after"]
+        time.sleep(1.5)  # the listener reconnects within a second
+        device.upload("after.txt", b"after")
+        assert [f["path"] for f in device.api.get("/api/v1/sync/files").json()["files"]] == [
+            "after.txt", "before.txt",
+        ]  # fmt: skip
+        assert device.download("before.txt") == b"before"
+        device.api.close()
+        server.stop()
+    finally:
+        own.stop()

@@ -12,6 +12,8 @@ import peewee
 from sanic import HTTPResponse, Request
 from sanic.exceptions import PayloadTooLarge, RequestCancelled, SanicException
 
+from .storage.db import drop_connection
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("pinakes.errors")
 
@@ -116,8 +118,10 @@ def _storage_problem(exc: BaseException) -> HTTPResponse | None:
         return problem_response(
             507, "insufficient-storage", "Insufficient storage", "the server's disk is full"
         )
-    if isinstance(exc, OSError | peewee.OperationalError):
+    if isinstance(exc, OSError | peewee.OperationalError | peewee.InterfaceError):
         log.error("storage failed: %s", safe_str(exc), exc_info=exc)
+        if not isinstance(exc, OSError):
+            drop_connection()
         return problem_response(
             503, "storage-unavailable", "Storage unavailable",
             "the server's storage failed; nothing was changed, and the request may be retried",

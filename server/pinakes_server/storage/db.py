@@ -3,6 +3,7 @@ the schema; nothing SQLite-only in queries."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,14 @@ def announce_change(user_id: object, last_seq: int) -> None:
             f"SELECT pg_notify({database.param}, {database.param})",
             (CHANGES_CHANNEL, f"{user_id}:{last_seq}"),
         )
+
+
+def drop_connection() -> None:
+    """After a failed query a PostgreSQL connection may be dead (the server restarted): give it
+    up, so the next query checks a working one out of the pool instead of failing forever."""
+    if is_postgres():
+        with contextlib.suppress(peewee.DatabaseError):
+            database.close()
 
 
 def lock_table(model: type[peewee.Model]) -> None:
