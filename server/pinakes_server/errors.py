@@ -124,7 +124,7 @@ def _storage_problem(exc: BaseException) -> HTTPResponse | None:
             drop_connection()
         return problem_response(
             503, "storage-unavailable", "Storage unavailable",
-            "the server's storage failed; nothing was changed, and the request may be retried",
+            "the server's storage failed; nothing was applied, and the request may be retried",
             {"Retry-After": str(STORAGE_RETRY_SECONDS)},
         )  # fmt: skip
     return None
