@@ -171,6 +171,20 @@ def assert_problem(reply: httpx.Response, status: int, type_: str | None = None)
 
 
 CHUNK = 256 * 1024  # the smallest chunk size the contract allows
+OCTETS = {"content-type": "application/octet-stream"}
+
+
+def chunk(data: bytes, index: int, size: int = CHUNK) -> bytes:
+    return data[index * size : (index + 1) * size]
+
+
+def put_chunk(
+    device: DeviceClient, session_id: str, index: int, content: bytes, **headers: str
+) -> httpx.Response:
+    return device.api.put(
+        f"/api/v1/sync/upload/{session_id}/chunks/{index}", content=content,
+        headers={**OCTETS, **headers},
+    )  # fmt: skip
 
 
 def sha256(data: bytes) -> str:
@@ -205,11 +219,7 @@ class DeviceClient:
         assert session.status_code == 200, session.text
         session_id = session.json()["id"]
         for index in reversed(range(session.json()["chunk_count"])):
-            chunk = data[index * chunk_size : (index + 1) * chunk_size]
-            reply = self.api.put(
-                f"/api/v1/sync/upload/{session_id}/chunks/{index}", content=chunk,
-                headers={"content-type": "application/octet-stream"},
-            )  # fmt: skip
+            reply = put_chunk(self, session_id, index, chunk(data, index, chunk_size))
             assert reply.status_code == 200, reply.text
         done = self.api.post(f"/api/v1/sync/upload/{session_id}/complete")
         assert done.status_code == 200, done.text

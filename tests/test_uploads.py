@@ -18,10 +18,18 @@ from pinakes_server.storage.blobs import BlobStore
 from pinakes_server.storage.db import close_database, open_database
 from pinakes_server.storage.tables import Device, UploadSession, User, utcnow
 
-from .conftest import CHUNK, Account, DeviceClient, assert_problem, sha256
+from .conftest import (
+    CHUNK,
+    OCTETS,
+    Account,
+    DeviceClient,
+    assert_problem,
+    chunk,
+    put_chunk,
+    sha256,
+)
 from .live import LiveServer
 
-OCTETS = {"content-type": "application/octet-stream"}
 DATA = os.urandom(2 * CHUNK + 1000)  # three chunks, the last one short
 
 
@@ -29,17 +37,6 @@ def create(device: DeviceClient, data: bytes = DATA, path: str = "big.bin", **ex
     body = {"target_path": path, "expected_hash": sha256(data), "expected_size": len(data),
             "chunk_size": CHUNK, **extra}  # fmt: skip
     return device.api.post("/api/v1/sync/upload", json=body)
-
-
-def put_chunk(device: DeviceClient, session_id: str, index: int, content: bytes, **headers: str):
-    return device.api.put(
-        f"/api/v1/sync/upload/{session_id}/chunks/{index}", content=content,
-        headers={**OCTETS, **headers},
-    )  # fmt: skip
-
-
-def chunk(data: bytes, index: int) -> bytes:
-    return data[index * CHUNK : (index + 1) * CHUNK]
 
 
 def digest(content: bytes) -> str:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from pinakes_sync.remote import Remote
 
-from ..conftest import CHUNK, DeviceClient, assert_problem, sha256
+from ..conftest import CHUNK, DeviceClient, assert_problem, chunk, put_chunk, sha256
 from ..live import LiveServer
 from .store import assert_store_consistent
 
@@ -63,16 +63,8 @@ def _session(device: DeviceClient, path: str = "f.bin", data: bytes = DATA) -> s
 
 def _send_chunks(device: DeviceClient, session_id: str, data: bytes = DATA) -> None:
     for index in range(-(-len(data) // CHUNK)):
-        reply = _put_chunk(device, session_id, index, data)
+        reply = put_chunk(device, session_id, index, chunk(data, index))
         assert reply.status_code == 200, reply.text
-
-
-def _put_chunk(device: DeviceClient, session_id: str, index: int, data: bytes) -> httpx.Response:
-    return device.api.put(
-        f"/api/v1/sync/upload/{session_id}/chunks/{index}",
-        content=data[index * CHUNK : (index + 1) * CHUNK],
-        headers={"content-type": "application/octet-stream"},
-    )
 
 
 def _complete(device: DeviceClient, session_id: str) -> httpx.Response:
@@ -176,9 +168,9 @@ def test_a_failed_chunk_fdatasync_leaves_the_chunk_unreceived(start_faulty, make
     faulty = start_faulty("fail-fdatasync")
     device: DeviceClient = make_account(faulty.server)
     session_id = _session(device)
-    assert _put_chunk(device, session_id, 0, DATA).status_code == 200
+    assert put_chunk(device, session_id, 0, chunk(DATA, 0)).status_code == 200
     faulty.arm()
-    _assert_storage_unavailable(_put_chunk(device, session_id, 1, DATA))
+    _assert_storage_unavailable(put_chunk(device, session_id, 1, chunk(DATA, 1)))
     status = device.api.get(f"/api/v1/sync/upload/{session_id}").json()
     assert status["received_chunks"] == [0]
     faulty.disarm()

@@ -19,12 +19,11 @@ from pinakes_server.storage.blobs import BlobStore
 from pinakes_server.storage.db import close_database, open_database
 from pinakes_server.storage.tables import Device, UploadSession, User, UserBlob, utcnow
 
-from ..conftest import Account, login, register, sha256
+from ..conftest import OCTETS, Account, login, register, sha256
 from ..live import LiveServer
 from .store import assert_store_consistent
 
 MIB = 1024 * 1024
-OCTETS = {"content-type": "application/octet-stream"}
 
 
 def owner(server: LiveServer) -> tuple[str, str]:
