@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from pinakes_server.errors import Unauthorized
+from pinakes_server.services import throttle
 
 from ..conftest import CHUNK, Account, DeviceClient, assert_problem, register, sha256
 from ..live import PASSWORD, LiveServer
@@ -202,3 +204,26 @@ def test_many_silent_connections_do_not_stop_the_others(impatient: LiveServer) -
     finally:
         for sock in silent:
             sock.close()
+
+
+def test_the_throttle_stays_bounded_and_forgets_aged_out_addresses_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flood of fresh addresses cannot grow the counts without end; the newest stay."""
+    monkeypatch.setattr(throttle, "MAX_KEYS", 6)
+    clock = [1000.0]
+    monkeypatch.setattr(throttle.time, "monotonic", lambda: clock[0])
+    limiter = throttle.SignInThrottle(allowance=1, window_seconds=60)
+
+    def fail(address: str) -> None:
+        with pytest.raises(Unauthorized), limiter.attempt(address, "name"):
+            raise Unauthorized("wrong password")
+
+    fail("old")
+    clock[0] += 61  # "old" has aged out
+    fail("guesser")
+    for n in range(10):
+        fail(f"fresh-{n}")
+        assert len(limiter._failures) <= throttle.MAX_KEYS
+    with pytest.raises(throttle.TooManyAttempts), limiter.attempt("fresh-9", "name"):
+        pass  # the newest are still counted
