@@ -1,5 +1,6 @@
 """The SQLite store is opened as DESIGN.md asks (WAL, foreign keys, busy timeout, IMMEDIATE),
-and prepared selects find what Peewee's own would."""
+a PostgreSQL URL opens a pool with the same schema, and prepared selects find what Peewee's
+own would."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 import pytest
 from pinakes_server.storage.db import bulk_write, close_database, open_database, write_transaction
 from pinakes_server.storage.prepared import Prepared, PreparedIn, slot
-from pinakes_server.storage.tables import User, UserBlob, utcnow
+from pinakes_server.storage.tables import TABLES, User, UserBlob, utcnow
+from playhouse.postgres_ext import PooledPsycopg3Database
+
+from .postgres import PostgresCluster
 
 
 def test_sqlite_is_opened_for_safe_concurrent_writes(tmp_path: Path) -> None:
@@ -28,6 +32,25 @@ def test_sqlite_is_opened_for_safe_concurrent_writes(tmp_path: Path) -> None:
     finally:
         close_database()
     assert (tmp_path / "pinakes.sqlite3").is_file()
+
+
+@pytest.mark.postgresql_only
+def test_a_postgresql_url_opens_a_pool_and_the_same_schema(
+    tmp_path: Path, postgres: PostgresCluster
+) -> None:
+    db = open_database(postgres.new_database(), tmp_path)
+    try:
+        assert isinstance(db, PooledPsycopg3Database)
+        assert {t._meta.table_name for t in TABLES} <= set(db.get_tables())
+        # Paths sort by their bytes whatever the database's locale (an ICU one here).
+        collation = db.execute_sql(
+            "SELECT collation_name FROM information_schema.columns "
+            "WHERE table_name = 'file_state' AND column_name = 'path'"
+        ).fetchone()[0]
+        assert collation == "C"
+    finally:
+        close_database()
+    assert not (tmp_path / "pinakes.sqlite3").exists()
 
 
 _BLOBS_OF = PreparedIn(

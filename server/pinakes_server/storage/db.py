@@ -9,6 +9,7 @@ from typing import Any
 
 import peewee
 from playhouse.db_url import connect
+from playhouse.pool import PooledDatabase
 
 from .tables import TABLES, database, is_postgres
 
@@ -80,6 +81,8 @@ def open_database(database_url: str | None, data_dir: Path) -> peewee.Database:
 def close_database() -> None:
     if database.obj is not None and not database.is_closed():
         database.close()
+    if isinstance(database.obj, PooledDatabase):  # closing returned it to the pool: empty that
+        database.obj.close_all()
 
 
 def bulk_write(
