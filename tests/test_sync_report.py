@@ -55,7 +55,9 @@ def test_stored_bytes_apply_at_once_and_retries_add_nothing(two_devices) -> None
     [accepted] = result["accepted"]
     assert accepted["version"] == 1 and accepted["seq"] == 2
     again = second.report(created("copy.txt", A))
-    assert again["accepted"] == [{"path": "copy.txt", "version": 1, "seq": None}]
+    assert again["accepted"] == [
+        {"path": "copy.txt", "stored_path": "copy.txt", "version": 1, "seq": None}
+    ]
     assert first.changes()["cursor"] == 2  # the retry logged nothing
 
 
@@ -64,7 +66,7 @@ def test_edit_on_the_current_version_makes_the_next_version(two_devices) -> None
     first.upload("a.txt", A)
     second.upload("b.bin", B)  # B is now stored for this user
     result = first.report(modified("a.txt", B, base=1))
-    assert result["accepted"] == [{"path": "a.txt", "version": 2, "seq": 3}]
+    assert result["accepted"] == [{"path": "a.txt", "stored_path": "a.txt", "version": 2, "seq": 3}]
     assert files(first)["a.txt"]["content_hash"] == sha256(B)
     assert first.download("a.txt") == B
 
@@ -106,7 +108,7 @@ def test_delete_makes_a_tombstone_and_a_stale_edit_after_it_conflicts(two_device
     first, second = two_devices
     first.upload("a.txt", A)
     result = first.report(deleted("a.txt", base=1))
-    assert result["accepted"] == [{"path": "a.txt", "version": 2, "seq": 2}]
+    assert result["accepted"] == [{"path": "a.txt", "stored_path": "a.txt", "version": 2, "seq": 2}]
     assert "a.txt" not in files(first)
     assert_problem(first.api.get("/api/v1/sync/download/a.txt"), 404, "not-found")
     # An edit based on the deleted version is not a silent resurrection.
@@ -116,10 +118,10 @@ def test_delete_makes_a_tombstone_and_a_stale_edit_after_it_conflicts(two_device
     assert stale["conflicts"][0]["server_hash"] is None
     # Deleting again, or what never existed, is an accepted no-op.
     assert first.report(deleted("a.txt", base=1))["accepted"] == [
-        {"path": "a.txt", "version": 2, "seq": None}
+        {"path": "a.txt", "stored_path": "a.txt", "version": 2, "seq": None}
     ]
     assert first.report(deleted("never.txt", base=0))["accepted"] == [
-        {"path": "never.txt", "version": 0, "seq": None}
+        {"path": "never.txt", "stored_path": "never.txt", "version": 0, "seq": None}
     ]
 
 
@@ -146,14 +148,18 @@ def test_move_is_one_logged_change_and_its_retry_a_no_op(two_devices) -> None:
     first, second = two_devices
     first.upload("old/a.txt", A)
     result = first.report(moved("old/a.txt", "new/a.txt", base=1))
-    assert result["accepted"] == [{"path": "new/a.txt", "version": 1, "seq": 2}]
+    assert result["accepted"] == [
+        {"path": "new/a.txt", "stored_path": "new/a.txt", "version": 1, "seq": 2}
+    ]
     assert set(files(first)) == {"new/a.txt"}
     assert first.download("new/a.txt") == A
     [change] = second.changes(cursor=1)["changes"]
     assert change["change_type"] == "moved" and change["old_path"] == "old/a.txt"
     assert change["content_hash"] == sha256(A) and change["version"] == 1
     retry = first.report(moved("old/a.txt", "new/a.txt", base=1))
-    assert retry["accepted"] == [{"path": "new/a.txt", "version": 1, "seq": None}]
+    assert retry["accepted"] == [
+        {"path": "new/a.txt", "stored_path": "new/a.txt", "version": 1, "seq": None}
+    ]
     assert retry["conflicts"] == []
 
 
@@ -206,7 +212,9 @@ def test_nfd_and_nfc_names_are_one_path(two_devices) -> None:
     nfd = unicodedata.normalize("NFD", "café.txt")
     first.upload(nfd, A)
     result = first.report(created(unicodedata.normalize("NFC", "café.txt"), A))
-    assert result["accepted"] == [{"path": "café.txt", "version": 1, "seq": None}]
+    assert result["accepted"] == [
+        {"path": "café.txt", "stored_path": "café.txt", "version": 1, "seq": None}
+    ]
     assert list(files(first)) == ["café.txt"]
 
 

@@ -1,8 +1,9 @@
-"""`pinakes-server serve`: run the API with Sanic."""
+"""`pinakes-server serve | migrate | compact`: run the API, upgrade its store, tidy the log."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from sanic.worker.loader import AppLoader
 from .app import create_app
 from .config import Config
 from .services import feed
-from .storage.db import close_database, open_database
+from .storage.db import close_database, connect_database, open_database
+from .storage.migrations import LATEST, SchemaTooNew, current_version, pending, upgrade
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,13 +30,31 @@ def main(argv: list[str] | None = None) -> None:
         "compact", help="remove change-log rows every device has acknowledged"
     )
     compact.add_argument("--data-dir", type=Path, help="default: $PINAKES_DATA_DIR or ./data")
+    upgrade = commands.add_parser("migrate", help="apply pending schema migrations")
+    upgrade.add_argument("--data-dir", type=Path, help="default: $PINAKES_DATA_DIR or ./data")
+    upgrade.add_argument(
+        "--check", action="store_true", help="apply nothing; exit 1 when migrations are pending"
+    )
     args = parser.parse_args(argv)
 
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
     config = Config.from_env(**overrides)
-    if args.command == "compact":
-        run_compaction(config)
-        return
+    try:
+        if args.command == "compact":
+            run_compaction(config)
+        elif args.command == "migrate":
+            sys.exit(run_migrations(config, check=args.check))
+        else:
+            serve_api(config, args)
+    except SchemaTooNew as exc:
+        sys.exit(f"pinakes-server: {exc}")
+
+
+def serve_api(config: Config, args: argparse.Namespace) -> None:
+    # Migrate here, once, before any worker starts: a failure is one line, not a traceback.
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    open_database(config.database_url, config.data_dir)
+    close_database()
     loader = AppLoader(factory=partial(create_app, config))
     app = loader.load()
     app.prepare(
@@ -49,6 +69,29 @@ def main(argv: list[str] | None = None) -> None:
         Sanic.serve_single(primary=app)
     else:
         Sanic.serve(primary=app, app_loader=loader)
+
+
+def run_migrations(config: Config, check: bool) -> int:
+    """Exit status: 1 when `check` finds migrations pending."""
+    db = connect_database(config.database_url, config.data_dir)
+    try:
+        version = current_version(db)
+        if version > LATEST or not check:
+            applied = upgrade(db)  # SchemaTooNew when the database is ahead
+        else:
+            waiting = pending(db)
+    finally:
+        close_database()
+    if check and waiting:
+        names = ", ".join(f"{m.version} ({m.name})" for m in waiting)
+        print(f"schema version {version}; pending: {names}")
+        return 1
+    if check or not applied:
+        print(f"schema version {LATEST}: up to date")
+        return 0
+    names = ", ".join(f"{m.version} ({m.name})" for m in applied)
+    print(f"migrated the schema from version {applied[0].version - 1} to {LATEST}: {names}")
+    return 0
 
 
 def run_compaction(config: Config) -> None:

@@ -8,6 +8,7 @@ from .change import Change
 from .change_type import ChangeType
 from .changes_page import ChangesPage
 from .chunk_receipt import ChunkReceipt
+from .clash_kind import ClashKind
 from .client_change import ClientChange
 from .conflict import Conflict
 from .credentials import Credentials
@@ -48,6 +49,7 @@ __all__ = (
     "ChangeType",
     "ChangesPage",
     "ChunkReceipt",
+    "ClashKind",
     "ClientChange",
     "Conflict",
     "Credentials",

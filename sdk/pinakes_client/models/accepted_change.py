@@ -15,17 +15,21 @@ class AcceptedChange:
     """
     Attributes:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
+        stored_path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
         version (int):
         seq (int | None): The change-log entry it made; null when nothing changed.
     """
 
     path: str
+    stored_path: str
     version: int
     seq: int | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         path = self.path
+
+        stored_path = self.stored_path
 
         version = self.version
 
@@ -37,6 +41,7 @@ class AcceptedChange:
         field_dict.update(
             {
                 "path": path,
+                "stored_path": stored_path,
                 "version": version,
                 "seq": seq,
             }
@@ -49,6 +54,8 @@ class AcceptedChange:
         d = dict(src_dict)
         path = d.pop("path")
 
+        stored_path = d.pop("stored_path")
+
         version = d.pop("version")
 
         def _parse_seq(data: object) -> int | None:
@@ -60,6 +67,7 @@ class AcceptedChange:
 
         accepted_change = cls(
             path=path,
+            stored_path=stored_path,
             version=version,
             seq=seq,
         )

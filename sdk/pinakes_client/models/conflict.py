@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.change_type import ChangeType
+from ..models.clash_kind import ClashKind
 from ..models.resolution import Resolution
 
 T = TypeVar("T", bound="Conflict")
@@ -17,21 +18,28 @@ T = TypeVar("T", bound="Conflict")
 
 @_attrs_define
 class Conflict:
-    """
-    Attributes:
-        id (UUID):
-        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
-        old_path (None | str):
-        device_id (UUID):
-        change_type (ChangeType):
-        local_hash (None | str):
-        local_size (int | None):
-        local_mtime (datetime.datetime | None):
-        server_hash (None | str):
-        server_version (int):
-        detected_at (datetime.datetime):
-        resolved_at (datetime.datetime | None):
-        resolution (None | Resolution):
+    """A change the server did not apply. Either its base version is not the server's (`clash_path` null), or applying it
+    would make the library unholdable on some disk: `clash_path` names the live path in the way. keep_local replaces
+    what blocks (a blocking file becomes a tombstone; a blocking folder only when it holds no live files, else 409),
+    keep_remote drops the change, keep_both stores it with the clashing segment renamed to its conflict-copy name.
+
+        Attributes:
+            id (UUID):
+            path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
+            old_path (None | str):
+            device_id (UUID):
+            change_type (ChangeType):
+            local_hash (None | str):
+            local_size (int | None):
+            local_mtime (datetime.datetime | None):
+            server_hash (None | str):
+            server_version (int):
+            detected_at (datetime.datetime):
+            resolved_at (datetime.datetime | None):
+            resolution (None | Resolution):
+            clash_path (None | str): The live path this change clashes with (see `clash_kind`); null for a conflict between
+                versions of one path.
+            clash_kind (ClashKind | None):
     """
 
     id: UUID
@@ -47,6 +55,8 @@ class Conflict:
     detected_at: datetime.datetime
     resolved_at: datetime.datetime | None
     resolution: None | Resolution
+    clash_path: None | str
+    clash_kind: ClashKind | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,6 +102,15 @@ class Conflict:
         else:
             resolution = self.resolution
 
+        clash_path: None | str
+        clash_path = self.clash_path
+
+        clash_kind: None | str
+        if isinstance(self.clash_kind, ClashKind):
+            clash_kind = self.clash_kind.value
+        else:
+            clash_kind = self.clash_kind
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -109,6 +128,8 @@ class Conflict:
                 "detected_at": detected_at,
                 "resolved_at": resolved_at,
                 "resolution": resolution,
+                "clash_path": clash_path,
+                "clash_kind": clash_kind,
             }
         )
 
@@ -202,6 +223,28 @@ class Conflict:
 
         resolution = _parse_resolution(d.pop("resolution"))
 
+        def _parse_clash_path(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        clash_path = _parse_clash_path(d.pop("clash_path"))
+
+        def _parse_clash_kind(data: object) -> ClashKind | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                clash_kind_type_0 = ClashKind(data)
+
+                return clash_kind_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ClashKind | None, data)
+
+        clash_kind = _parse_clash_kind(d.pop("clash_kind"))
+
         conflict = cls(
             id=id,
             path=path,
@@ -216,6 +259,8 @@ class Conflict:
             detected_at=detected_at,
             resolved_at=resolved_at,
             resolution=resolution,
+            clash_path=clash_path,
+            clash_kind=clash_kind,
         )
 
         conflict.additional_properties = d

@@ -356,6 +356,16 @@ class AcceptedChange(BaseModel):
             pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
         ),
     ]
+    stored_path: Annotated[
+        str,
+        Field(
+            description="Where the server stored it: `path` itself, unless a folder of it already exists in another case, whose stored case it takes (`DOCS/b.txt` next to `Docs/a.txt` is stored as `Docs/b.txt`).",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
     version: Annotated[int, Field(ge=0)]
     seq: Annotated[
         int | None,
@@ -369,6 +379,12 @@ class Resolution(StrEnum):
     keep_local = "keep_local"
     keep_remote = "keep_remote"
     keep_both = "keep_both"
+
+
+class ClashKind(StrEnum):
+    file = "file"
+    folder = "folder"
+    case = "case"
 
 
 class Conflict(BaseModel):
@@ -397,6 +413,13 @@ class Conflict(BaseModel):
     detected_at: AwareDatetime
     resolved_at: AwareDatetime | None
     resolution: Resolution | None
+    clash_path: Annotated[
+        LibraryPath | None,
+        Field(
+            description="The live path this change clashes with (see `clash_kind`); null for a conflict between versions of one path."
+        ),
+    ]
+    clash_kind: ClashKind | None
 
 
 class ReportResult(BaseModel):

@@ -18,7 +18,9 @@ def conflict_view(row: Conflict) -> models.Conflict:
         id=row.id, path=row.path, old_path=row.old_path, device_id=row.device_id,
         change_type=models.ChangeType(row.change_type), local_hash=row.local_hash,
         local_size=row.local_size, local_mtime=row.local_mtime, server_hash=row.server_hash,
-        server_version=row.server_version, detected_at=row.detected_at,
+        server_version=row.server_version, clash_path=row.clash_path,
+        clash_kind=models.ClashKind(row.clash_kind) if row.clash_kind else None,
+        detected_at=row.detected_at,
         resolved_at=row.resolved_at,
         resolution=models.Resolution(row.resolution) if row.resolution else None,
     )  # fmt: skip

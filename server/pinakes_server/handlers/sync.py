@@ -54,7 +54,9 @@ async def report_changes(request: Request) -> HTTPResponse:
     return render(
         models.ReportResult(
             accepted=[
-                models.AcceptedChange(path=a.path, version=a.version, seq=a.seq)
+                models.AcceptedChange(
+                    path=a.path, stored_path=a.stored_path, version=a.version, seq=a.seq
+                )
                 for a in result.accepted
             ],
             conflicts=[conflict_view(c) for c in result.conflicts],

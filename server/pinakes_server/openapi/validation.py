@@ -30,6 +30,7 @@ from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from sanic import HTTPResponse, Request
 
 from ..errors import PROBLEM_JSON, ApiError, Unauthorized, ValidationFailed, safe_str
+from ..storage.paths import InvalidPath, canonical_path
 from . import compiled
 from .requests import SanicOpenAPIRequest
 from .responses import SanicOpenAPIResponse
@@ -74,7 +75,23 @@ _RULES = {
 }
 
 
+def _path_reason(error: SchemaError) -> str | None:
+    """Which rule a library path broke, in words: the pattern itself reads to no one."""
+    if error.validator != "pattern" or not isinstance(error.instance, str):
+        return None
+    if "x-library-path" not in getattr(error, "schema", {}):
+        return None
+    try:
+        canonical_path(error.instance)
+    except InvalidPath as exc:
+        return f"is not a library path: {exc}"
+    return None
+
+
 def _message(error: SchemaError) -> str:
+    reason = _path_reason(error)
+    if reason is not None:
+        return safe_str(reason, MAX_MESSAGE)
     if error.validator == "enum":
         return "must be one of " + ", ".join(map(str, error.validator_value))
     template = _RULES.get(str(error.validator))

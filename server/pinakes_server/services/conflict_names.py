@@ -47,20 +47,22 @@ def _shorten(parts: list[str], budget: int) -> list[str]:
 
 
 def conflict_copy_path(
-    path: str, device_name: str, when: datetime, is_free: Callable[[str], bool]
+    path: str, device_name: str, when: datetime, is_free: Callable[[str], bool], tail: str = ""
 ) -> str:
+    """The copy's path for the last segment of `path`; `tail` (`/rest/of/it`, for a renamed
+    folder) follows it and counts towards the path's length."""
     parent, _, name = path.rpartition("/")
     prefix = f"{parent}/" if parent else ""
     stem, ext = split_name(name)
     device = _safe_name(device_name)
     stamp = when.strftime("%Y-%m-%d %H%M%S")
-    budget = min(MAX_SEGMENT_BYTES, MAX_PATH_BYTES - _bytes(prefix))
+    budget = min(MAX_SEGMENT_BYTES, MAX_PATH_BYTES - _bytes(prefix) - _bytes(tail))
     for number in count(1):
         suffix = f" {number}" if number > 1 else ""
         fixed = f" (conflict  {stamp}{suffix})"
         short_device, short_stem, short_ext = _shorten([device, stem, ext], budget - _bytes(fixed))
         label = f"{short_device} {stamp}" if short_device else stamp
-        candidate = f"{prefix}{short_stem} (conflict {label}{suffix}){short_ext}"
+        candidate = f"{prefix}{short_stem} (conflict {label}{suffix}){short_ext}{tail}"
         if is_free(candidate):
             return candidate
     raise AssertionError("unreachable")

@@ -1,4 +1,10 @@
-"""Listing and resolving conflicts: keep_remote, keep_local or keep_both."""
+"""Listing and resolving conflicts: keep_remote, keep_local or keep_both.
+
+A clash conflict (DESIGN.md "A library every device can hold") resolves like any other, with
+what blocks in the place of the server's version: keep_local makes the blocking file a
+tombstone (a blocking folder only when it holds no live files), keep_both renames the
+clashing segment. What blocks is looked up again at resolution: it may have changed since.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +45,17 @@ def _local_content(ledger: Ledger, conflict: Conflict) -> tuple[str, int]:
     return content_hash, sizes[content_hash]
 
 
+def _clear_way(ledger: Ledger, path: str, leaving: str | None = None) -> None:
+    """Tombstone the live files that keep `path` from living; 409 for a folder of files."""
+    while (clash := ledger.clash(path, leaving)) is not None:
+        if clash.kind == "folder":
+            raise ConflictError(
+                f"the folder {clash.path!r} still holds live files: move or delete them first, "
+                "or keep both"
+            )
+        ledger.delete(clash.path)
+
+
 def _keep_local(ledger: Ledger, conflict: Conflict) -> None:
     path = conflict.path
     if conflict.change_type == "deleted":
@@ -49,26 +66,38 @@ def _keep_local(ledger: Ledger, conflict: Conflict) -> None:
     if conflict.change_type == "moved":
         old = ledger.state(conflict.old_path)
         if old.live and old.content_hash == content_hash and not ledger.state(path).live:
+            _clear_way(ledger, path, leaving=conflict.old_path)
             ledger.move(conflict.old_path, path, conflict.local_mtime)
             return
         if old.live:
             ledger.delete(conflict.old_path)
     target = ledger.state(path)
+    if not target.live:
+        _clear_way(ledger, path)
     if not (target.live and target.content_hash == content_hash):
         ledger.put(path, content_hash, size, conflict.local_mtime)
+
+
+def _copy_path(ledger: Ledger, conflict: Conflict) -> str:
+    """The conflict copy's path: the clashing segment renamed (the blocking file's, for a
+    file where a folder is needed; else the last), free and clashing with nothing."""
+    depth = conflict.path.count("/") + 1
+    if conflict.clash_kind == "file" and conflict.clash_path:
+        depth = conflict.clash_path.count("/") + 1
+    segments = conflict.path.split("/")
+    head, rest = "/".join(segments[:depth]), "".join(f"/{s}" for s in segments[depth:])
+
+    def is_free(candidate: str) -> bool:
+        return not ledger.state(candidate).live and ledger.clash(candidate) is None
+
+    return conflict_copy_path(head, conflict.device.name, utcnow(), is_free, tail=rest)
 
 
 def _keep_both(ledger: Ledger, conflict: Conflict) -> None:
     if conflict.change_type == "deleted":
         return  # nothing of the device's to keep
     content_hash, size = _local_content(ledger, conflict)
-    sibling = conflict_copy_path(
-        conflict.path,
-        conflict.device.name,
-        utcnow(),
-        is_free=lambda candidate: not ledger.state(candidate).live,
-    )
-    ledger.put(sibling, content_hash, size, conflict.local_mtime)
+    ledger.put(_copy_path(ledger, conflict), content_hash, size, conflict.local_mtime)
 
 
 def _keep_remote(ledger: Ledger, conflict: Conflict) -> None:

@@ -1,10 +1,14 @@
-"""POST /sync/report: DESIGN.md's per-change rules, all of one report in one transaction."""
+"""POST /sync/report: DESIGN.md's per-change rules, all of one report in one transaction.
+
+Every change is first put in the stored case of the folders that exist (`Ledger.adopt`); a
+change that would add a live file clashing with another (`Ledger.clash`) is a conflict.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ..errors import ValidationFailed
@@ -12,7 +16,7 @@ from ..storage.db import write_transaction
 from ..storage.paths import checked_path
 from ..storage.prepared import PreparedIn, slot
 from ..storage.tables import Conflict, UserBlob, utcnow
-from .ledger import Entry, Ledger, State, lock_library
+from .ledger import Clash, Entry, Ledger, State, lock_library
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,8 @@ class Change:
 
 @dataclass
 class Accepted:
-    path: str
+    path: str  # as reported
+    stored_path: str  # in the stored case of its folders
     version: int
     entry: Entry | None = None  # None: accepted without a new version
 
@@ -105,15 +110,23 @@ class ConflictBook:
 
     def __init__(self, user_id: uuid.UUID, device_id: uuid.UUID, paths: Iterable[str]) -> None:
         self.user_id, self.device_id = user_id, device_id
-        self._open: dict[str, Conflict] = {
-            row.path: row
-            for row in _OPEN_CONFLICTS_AT.instances(sorted(set(paths)), device=device_id)
-        }
+        self._open: dict[str, Conflict | None] = {}
+        self._load(paths)
 
-    def record(self, change: Change, server: State) -> Conflict:
-        conflict = self._open.get(change.path) or Conflict(
-            user=self.user_id, device=self.device_id, path=change.path
-        )
+    def _load(self, paths: Iterable[str]) -> None:
+        wanted = sorted(set(paths) - self._open.keys())
+        self._open.update(dict.fromkeys(wanted))
+        for row in _OPEN_CONFLICTS_AT.instances(wanted, device=self.device_id):
+            self._open[row.path] = row
+
+    def record(self, change: Change, server: State, clash: Clash | None = None) -> Conflict:
+        """`server` is the state the change is measured against; with a clash, the blocking
+        file's (a blocking folder has none: the path's own state is kept)."""
+        self._load([change.path])  # a path put in its folder's stored case was not asked
+        existing = self._open[change.path]
+        conflict = existing or Conflict(user=self.user_id, device=self.device_id, path=change.path)
+        if clash is not None and clash.state is not None:
+            server = clash.state
         conflict.old_path = change.old_path
         conflict.change_type = change.change_type
         conflict.local_hash = change.content_hash
@@ -121,8 +134,10 @@ class ConflictBook:
         conflict.local_mtime = change.mtime
         conflict.server_hash = server.content_hash if server.live else None
         conflict.server_version = server.version
+        conflict.clash_path = clash.path if clash else None
+        conflict.clash_kind = clash.kind if clash else None
         conflict.detected_at = utcnow()
-        conflict.save(force_insert=change.path not in self._open)
+        conflict.save(force_insert=existing is None)
         self._open[change.path] = conflict
         return conflict
 
@@ -135,15 +150,23 @@ def apply_report(user_id: uuid.UUID, device_id: uuid.UUID, changes: list[Change]
         stored = stored_sizes(user_id, (c.content_hash for c in changes if c.content_hash))
         book = ConflictBook(user_id, device_id, (c.path for c in changes))
         result = ReportResult()
-        for index, change in enumerate(changes):
+        for index, reported in enumerate(changes):
+            change = _in_stored_case(ledger, reported)
             if change.change_type == "deleted":
-                _delete(ledger, book, change, result)
+                _delete(ledger, book, change, result, reported.path)
             elif change.change_type == "moved":
-                _move(ledger, book, change, result)
+                _move(ledger, book, change, result, reported.path)
             else:
-                _write(ledger, book, change, stored, result, index)
+                _write(ledger, book, change, stored, result, index, reported.path)
         result.last_seq = ledger.commit(device_id)
         return result
+
+
+def _in_stored_case(ledger: Ledger, change: Change) -> Change:
+    """The change with its paths' folders in their stored case (a move's own old path does
+    not keep a folder's case for its new one)."""
+    old_path = ledger.adopt(change.old_path) if change.old_path else None
+    return replace(change, path=ledger.adopt(change.path, leaving=old_path), old_path=old_path)
 
 
 def _write(
@@ -153,6 +176,7 @@ def _write(
     stored: dict[str, int],
     result: ReportResult,
     index: int,
+    reported: str,
 ) -> None:
     state, content_hash = ledger.state(change.path), change.content_hash
     assert content_hash is not None
@@ -161,44 +185,54 @@ def _write(
             f"body.changes[{index}].size",
             f"is {change.size}, but the stored bytes of this hash are {stored[content_hash]}",
         )
+    clash = None if state.live else ledger.clash(change.path)
     if state.live and state.content_hash == content_hash:
-        result.accepted.append(Accepted(change.path, state.version))  # a retry: nothing new
-    elif _base_matches(state, change.base_version):
+        result.accepted.append(Accepted(reported, change.path, state.version))  # a retry
+    elif _base_matches(state, change.base_version) and clash is None:
         if content_hash in stored:
             entry = ledger.put(change.path, content_hash, stored[content_hash], change.mtime)
-            result.accepted.append(Accepted(change.path, entry.version, entry))
+            result.accepted.append(Accepted(reported, change.path, entry.version, entry))
         else:
-            result.upload_required.append(change.path)
+            result.upload_required.append(reported)
     else:
-        result.conflicts.append(book.record(change, state))
+        result.conflicts.append(book.record(change, state, clash))
         if content_hash not in stored:
-            result.upload_required.append(change.path)
+            result.upload_required.append(reported)
 
 
-def _delete(ledger: Ledger, book: ConflictBook, change: Change, result: ReportResult) -> None:
+def _delete(
+    ledger: Ledger, book: ConflictBook, change: Change, result: ReportResult, reported: str
+) -> None:
     state = ledger.state(change.path)
     if not state.live:
-        result.accepted.append(Accepted(change.path, state.version))
+        result.accepted.append(Accepted(reported, change.path, state.version))
     elif change.base_version == state.version:
         entry = ledger.delete(change.path)
-        result.accepted.append(Accepted(change.path, entry.version, entry))
+        result.accepted.append(Accepted(reported, change.path, entry.version, entry))
     else:
         result.conflicts.append(book.record(change, state))
 
 
-def _move(ledger: Ledger, book: ConflictBook, change: Change, result: ReportResult) -> None:
+def _move(
+    ledger: Ledger, book: ConflictBook, change: Change, result: ReportResult, reported: str
+) -> None:
     assert change.old_path is not None
     old, new = ledger.state(change.old_path), ledger.state(change.path)
     old_unchanged = old.live and change.base_version == old.version
-    if old_unchanged and not new.live:
+    if old_unchanged and change.path == change.old_path:
+        # Only a folder's case changed, and that folder has other files: nothing to move.
+        result.accepted.append(Accepted(reported, change.path, old.version))
+        return
+    clash = ledger.clash(change.path, leaving=change.old_path) if old_unchanged else None
+    if old_unchanged and not new.live and clash is None:
         entry = ledger.move(change.old_path, change.path, change.mtime)
-        result.accepted.append(Accepted(change.path, entry.version, entry))
+        result.accepted.append(Accepted(reported, change.path, entry.version, entry))
     elif (
         not old.live
         and old.moved_to == change.path
         and new.live
         and new.version == old.moved_to_version
     ):
-        result.accepted.append(Accepted(change.path, new.version))  # the same move, retried
+        result.accepted.append(Accepted(reported, change.path, new.version))  # retried
     else:
-        result.conflicts.append(book.record(change, new if old_unchanged else old))
+        result.conflicts.append(book.record(change, new if old_unchanged else old, clash))

@@ -371,8 +371,8 @@ def _hash_file(path: Path) -> tuple[str, int]:
 def result_of(session: UploadSession) -> Completion:
     file = None
     if session.result_version is not None:
-        file = (session.target_path, session.result_version, session.expected_hash,
-                session.expected_size)  # fmt: skip
+        file = (session.result_path or session.target_path, session.result_version,
+                session.expected_hash, session.expected_size)  # fmt: skip
     conflict = Conflict.get_or_none(Conflict.id == session.result_conflict)
     return Completion(session, file, conflict)
 
@@ -458,6 +458,7 @@ def _apply(session: UploadSession) -> Completion:
         session.status = "completed"
         if outcome.accepted:
             session.result_version = outcome.accepted[0].version
+            session.result_path = outcome.accepted[0].stored_path
         if outcome.conflicts:
             session.result_conflict = outcome.conflicts[0].id
         session.save()

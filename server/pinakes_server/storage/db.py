@@ -1,5 +1,5 @@
-"""Opens the database named by the config (SQLite by default, PostgreSQL by URL) and creates
-the schema; nothing SQLite-only in queries."""
+"""Opens the database named by the config (SQLite by default, PostgreSQL by URL) and brings
+its schema up to date (storage/migrations); nothing SQLite-only in queries."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import peewee
 from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
-from .tables import TABLES, database, is_postgres
+from .migrations import upgrade
+from .tables import database, is_postgres
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -54,7 +55,7 @@ def lock_table(model: type[peewee.Model]) -> None:
         database.execute_sql(f'LOCK TABLE "{model._meta.table_name}" IN SHARE ROW EXCLUSIVE MODE')
 
 
-def open_database(database_url: str | None, data_dir: Path) -> peewee.Database:
+def connect_database(database_url: str | None, data_dir: Path) -> peewee.Database:
     """Bind the proxy to SQLite in the data dir by default, or to the URL's database."""
     if database_url is None or database_url.startswith("sqlite"):
         path = data_dir / "pinakes.sqlite3"
@@ -74,7 +75,18 @@ def open_database(database_url: str | None, data_dir: Path) -> peewee.Database:
         db = connect(database_url)
     database.initialize(db)
     db.connect(reuse_if_open=True)
-    db.create_tables(TABLES, safe=True)
+    return db
+
+
+def open_database(database_url: str | None, data_dir: Path) -> peewee.Database:
+    """Connect and apply pending migrations (under a lock: instances starting together
+    migrate once); SchemaTooNew when the database is ahead of this release."""
+    db = connect_database(database_url, data_dir)
+    try:
+        upgrade(db)
+    except BaseException:
+        close_database()
+        raise
     return db
 
 

@@ -25,19 +25,19 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 def _check_segment(segment: str) -> None:
     if not segment:
-        raise InvalidPath("has an empty segment (leading, trailing or doubled '/')")
+        raise InvalidPath("a segment is empty (a leading, trailing or doubled '/')")
     if segment in (".", ".."):
-        raise InvalidPath(f"has a {segment!r} segment")
+        raise InvalidPath(f"a segment may not be {segment!r}")
     if _CONTROL.search(segment):
-        raise InvalidPath("contains a control character")
+        raise InvalidPath("it contains a control character")
     if "\\" in segment:
-        raise InvalidPath("contains a backslash")
+        raise InvalidPath("it contains a backslash")
     # Look-alikes that some client (or its file system) folds into '.', '/' or '\'.
     folded = unicodedata.normalize("NFKC", segment)
     if folded in (".", "..") or "/" in folded or "\\" in folded:
-        raise InvalidPath("has a segment that reads as '.', '..', '/' or '\\' once normalised")
+        raise InvalidPath("a segment reads as '.', '..', '/' or '\\' once normalised")
     if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
-        raise InvalidPath(f"has a segment over {MAX_SEGMENT_BYTES} bytes")
+        raise InvalidPath(f"a segment is over {MAX_SEGMENT_BYTES} bytes")
 
 
 def canonical_path(raw: str) -> str:
@@ -45,14 +45,14 @@ def canonical_path(raw: str) -> str:
     try:
         raw.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidPath("is not valid UTF-8") from None
+        raise InvalidPath("it is not valid UTF-8") from None
     path = unicodedata.normalize("NFC", raw)
     if not path:
-        raise InvalidPath("is empty")
+        raise InvalidPath("it is empty")
     if path.startswith("/"):
-        raise InvalidPath("must be relative (no leading '/')")
+        raise InvalidPath("it must be relative (no leading '/')")
     if len(path.encode("utf-8")) > MAX_PATH_BYTES:
-        raise InvalidPath(f"is over {MAX_PATH_BYTES} bytes")
+        raise InvalidPath(f"it is over {MAX_PATH_BYTES} bytes in UTF-8")
     for segment in path.split("/"):
         _check_segment(segment)
     return path
@@ -63,4 +63,4 @@ def checked_path(raw: str, location: str) -> str:
     try:
         return canonical_path(raw)
     except InvalidPath as exc:
-        raise ValidationFailed.at(location, f"is not a library path: it {exc}") from None
+        raise ValidationFailed.at(location, f"is not a library path: {exc}") from None

@@ -92,6 +92,8 @@ class FileState(BaseTable):
 
     user = peewee.ForeignKeyField(User, on_delete="CASCADE")
     path = PathField()
+    # The path's comparison key (paths.path_key): live files never share one (migration 2).
+    path_key = peewee.TextField(null=True)
     version = peewee.BigIntegerField()
     content_hash = peewee.CharField(max_length=64, null=True)
     size = peewee.BigIntegerField(null=True)
@@ -104,7 +106,20 @@ class FileState(BaseTable):
     updated_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("user", "path"), True),)
+        indexes = ((("user", "path"), True), (("user", "path_key"), False))
+
+
+class Folder(BaseTable):
+    """A folder of a user's live files, by comparison key: its stored case and how many live
+    files lie below it. A file may not be created where a folder has files (migration 2)."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    key = peewee.TextField()
+    path = PathField()
+    files = peewee.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("user", "key"), True),)
 
 
 class ChangeLog(BaseTable):
@@ -150,6 +165,11 @@ class Conflict(BaseTable):
     local_mtime = UTCDateTimeField(null=True)
     server_hash = peewee.CharField(max_length=64, null=True)
     server_version = peewee.BigIntegerField()
+    # Set when the change would make the library unholdable (migration 2): the live path in
+    # the way and how — "file" (a file where a folder is needed), "folder" (a folder where
+    # the file would go) or "case" (the same name in another case).
+    clash_path = peewee.TextField(null=True)
+    clash_kind = peewee.CharField(max_length=16, null=True)
     detected_at = UTCDateTimeField(default=utcnow)
     resolved_at = UTCDateTimeField(null=True)
     resolution = peewee.CharField(max_length=16, null=True)
@@ -175,6 +195,8 @@ class UploadSession(BaseTable):
     # What completing applied, so that completing again answers the same.
     result_version = peewee.BigIntegerField(null=True)
     result_conflict = peewee.UUIDField(null=True)
+    # Where the bytes were stored, when the folder's stored case differs (migration 2).
+    result_path = peewee.TextField(null=True)
 
     class Meta:
         indexes = ((("user", "status"), False), (("status", "expires_at"), False))
@@ -192,5 +214,6 @@ class UploadChunk(BaseTable):
 
 
 TABLES: list[type[BaseTable]] = [
-    User, Device, UserSeq, FileState, ChangeLog, UserBlob, Conflict, UploadSession, UploadChunk,
+    User, Device, UserSeq, FileState, Folder, ChangeLog, UserBlob, Conflict, UploadSession,
+    UploadChunk,
 ]  # fmt: skip

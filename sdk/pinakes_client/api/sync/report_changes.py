@@ -108,7 +108,10 @@ def sync_detailed(
 ) -> Response[Problem | ReportResult]:
     """Report local changes from client
 
-     All changes of one report apply in one transaction, taking consecutive seqs in order.
+     All changes of one report apply in one transaction, taking consecutive seqs in order. Among a user's
+    live files no path is a proper ancestor folder of another and no two share a comparison key (NFC of
+    the case-folded path): a change that would break this is a conflict naming the live path it clashes
+    with. A new file in an existing folder takes that folder's stored case (`stored_path`).
 
     Args:
         body (ReportRequest):
@@ -139,7 +142,10 @@ def sync(
 ) -> Problem | ReportResult | None:
     """Report local changes from client
 
-     All changes of one report apply in one transaction, taking consecutive seqs in order.
+     All changes of one report apply in one transaction, taking consecutive seqs in order. Among a user's
+    live files no path is a proper ancestor folder of another and no two share a comparison key (NFC of
+    the case-folded path): a change that would break this is a conflict naming the live path it clashes
+    with. A new file in an existing folder takes that folder's stored case (`stored_path`).
 
     Args:
         body (ReportRequest):
@@ -165,7 +171,10 @@ async def asyncio_detailed(
 ) -> Response[Problem | ReportResult]:
     """Report local changes from client
 
-     All changes of one report apply in one transaction, taking consecutive seqs in order.
+     All changes of one report apply in one transaction, taking consecutive seqs in order. Among a user's
+    live files no path is a proper ancestor folder of another and no two share a comparison key (NFC of
+    the case-folded path): a change that would break this is a conflict naming the live path it clashes
+    with. A new file in an existing folder takes that folder's stored case (`stored_path`).
 
     Args:
         body (ReportRequest):
@@ -194,7 +203,10 @@ async def asyncio(
 ) -> Problem | ReportResult | None:
     """Report local changes from client
 
-     All changes of one report apply in one transaction, taking consecutive seqs in order.
+     All changes of one report apply in one transaction, taking consecutive seqs in order. Among a user's
+    live files no path is a proper ancestor folder of another and no two share a comparison key (NFC of
+    the case-folded path): a change that would break this is a conflict naming the live path it clashes
+    with. A new file in an existing folder takes that folder's stored case (`stored_path`).
 
     Args:
         body (ReportRequest):

@@ -1,0 +1,171 @@
+"""The first release's schema, frozen as it shipped: later changes are later migrations.
+
+These classes are history, not the live models (those are `storage/tables.py`): they must
+keep creating exactly what release 1 created, whatever the live models become.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import peewee
+from playhouse.migrate import SchemaMigrator
+
+from ..tables import PathField, UTCDateTimeField, utcnow
+
+
+class BaseTable(peewee.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class User(BaseTable):
+    id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
+    username = peewee.CharField(max_length=64)
+    # Case-folded username: "Alice" and "alice" are one account.
+    username_key = peewee.CharField(max_length=64, unique=True)
+    password_hash = peewee.CharField(max_length=255)
+    is_admin = peewee.BooleanField(default=False)
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class Device(BaseTable):
+    id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = peewee.ForeignKeyField(User, backref="devices", on_delete="CASCADE", index=True)
+    name = peewee.CharField(max_length=128)
+    device_type = peewee.CharField(max_length=16)
+    os_info = peewee.CharField(max_length=256, null=True)
+    client_version = peewee.CharField(max_length=64, null=True)
+    enabled = peewee.BooleanField(default=True)
+    # SHA-256 of the device token; the token itself is shown once and never stored.
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    # Bumped on regeneration; device-bound JWTs carry it, so older ones stop working at once.
+    token_generation = peewee.IntegerField(default=1)
+    sync_cursor = peewee.BigIntegerField(default=0)
+    last_seen_at = UTCDateTimeField(null=True)
+    last_sync_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+
+class UserSeq(BaseTable):
+    """Per-user change counter, updated inside every writing transaction: its lock orders seqs."""
+
+    user = peewee.ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
+    last_seq = peewee.BigIntegerField(default=0)
+    # Change rows with seq <= this were compacted away; older cursors must re-list (410).
+    compacted_through = peewee.BigIntegerField(default=0)
+
+
+class FileState(BaseTable):
+    """The server's current version of one path of one user; deleted=True is a tombstone."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    path = PathField()
+    version = peewee.BigIntegerField()
+    content_hash = peewee.CharField(max_length=64, null=True)
+    size = peewee.BigIntegerField(null=True)
+    mtime = UTCDateTimeField(null=True)
+    deleted = peewee.BooleanField(default=False)
+    # Set on the tombstone a move leaves at its old path: where it went, at which version,
+    # so that the same move retried is recognised and not turned into a conflict.
+    moved_to = peewee.TextField(null=True)
+    moved_to_version = peewee.BigIntegerField(null=True)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "path"), True),)
+
+
+class ChangeLog(BaseTable):
+    """Append-only: one row per applied change, seq 1, 2, 3 … per user without gaps."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    seq = peewee.BigIntegerField()
+    path = peewee.TextField()
+    change_type = peewee.CharField(max_length=16)
+    content_hash = peewee.CharField(max_length=64, null=True)
+    size = peewee.BigIntegerField(null=True)
+    mtime = UTCDateTimeField(null=True)
+    version = peewee.BigIntegerField()
+    old_path = peewee.TextField(null=True)
+    device_id = peewee.UUIDField(null=True)  # no foreign key: history outlives a deleted device
+    timestamp = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "seq"), True),)
+
+
+class UserBlob(BaseTable):
+    """Bytes a user has uploaded: knowing a hash never gives one user another user's bytes."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    content_hash = peewee.CharField(max_length=64)
+    size = peewee.BigIntegerField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "content_hash"), True),)
+
+
+class Conflict(BaseTable):
+    id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    device = peewee.ForeignKeyField(Device, on_delete="CASCADE")
+    path = peewee.TextField()
+    old_path = peewee.TextField(null=True)
+    change_type = peewee.CharField(max_length=16)
+    local_hash = peewee.CharField(max_length=64, null=True)
+    local_size = peewee.BigIntegerField(null=True)
+    local_mtime = UTCDateTimeField(null=True)
+    server_hash = peewee.CharField(max_length=64, null=True)
+    server_version = peewee.BigIntegerField()
+    detected_at = UTCDateTimeField(default=utcnow)
+    resolved_at = UTCDateTimeField(null=True)
+    resolution = peewee.CharField(max_length=16, null=True)
+
+    class Meta:
+        indexes = ((("user", "resolved_at"), False), (("device", "path"), False))
+
+
+class UploadSession(BaseTable):
+    id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    device = peewee.ForeignKeyField(Device, on_delete="CASCADE")
+    target_path = peewee.TextField()
+    expected_hash = peewee.CharField(max_length=64)
+    expected_size = peewee.BigIntegerField()
+    chunk_size = peewee.BigIntegerField()
+    chunk_count = peewee.BigIntegerField()
+    base_version = peewee.BigIntegerField(null=True)
+    mtime = UTCDateTimeField(null=True)
+    status = peewee.CharField(max_length=16, default="pending")
+    created_at = UTCDateTimeField(default=utcnow)
+    expires_at = UTCDateTimeField()
+    # What completing applied, so that completing again answers the same.
+    result_version = peewee.BigIntegerField(null=True)
+    result_conflict = peewee.UUIDField(null=True)
+
+    class Meta:
+        indexes = ((("user", "status"), False), (("status", "expires_at"), False))
+
+
+class UploadChunk(BaseTable):
+    """A chunk durably written into its session's staging file."""
+
+    session = peewee.ForeignKeyField(UploadSession, on_delete="CASCADE")
+    index = peewee.BigIntegerField()
+    size = peewee.BigIntegerField()
+
+    class Meta:
+        indexes = ((("session", "index"), True),)
+
+
+RELEASE_1 = [
+    User, Device, UserSeq, FileState, ChangeLog, UserBlob, Conflict, UploadSession, UploadChunk,
+]  # fmt: skip
+
+
+def up(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    with db.bind_ctx(RELEASE_1):
+        db.create_tables(RELEASE_1, safe=True)
