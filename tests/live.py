@@ -32,10 +32,8 @@ class LiveServer:
 
     def run_cli(self, command: str) -> str:
         """`pinakes-server COMMAND` on this server's data and database; its output."""
-        done = subprocess.run(
-            [sys.executable, "-m", "pinakes_server.cli", command, "--data-dir", str(self.data_dir)],
-            capture_output=True, text=True, check=True, cwd=ROOT, env=_environment(self.env),
-        )  # fmt: skip
+        done = run_command(self.data_dir, command, **self.env)
+        done.check_returncode()
         return done.stdout
 
     def client(self, token: str | None = None) -> httpx.Client:
@@ -60,6 +58,14 @@ def _environment(settings: dict[str, str]) -> dict[str, str]:
     """This process's environment without its PINAKES_* variables, plus `settings`."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PINAKES_")}
     return {**environment, **settings}
+
+
+def run_command(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`pinakes-server ARGS --data-dir DATA_DIR` with these settings, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "pinakes_server.cli", *args, "--data-dir", str(data_dir)],
+        capture_output=True, text=True, cwd=ROOT, env=_environment(env), timeout=120,
+    )  # fmt: skip
 
 
 def start_server(data_dir: Path, module: str = "pinakes_server.cli", **env: str) -> LiveServer:

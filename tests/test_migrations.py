@@ -24,17 +24,10 @@ from pinakes_server.storage.migrations import (
 from playhouse.migrate import SchemaMigrator, migrate
 
 from .conftest import OCTETS, chunk
-from .live import PASSWORD, ROOT, LiveServer, _environment
+from .live import PASSWORD, ROOT, LiveServer, _environment, run_command
 from .postgres import PostgresCluster, _bin
 
 FIXTURE = Path(__file__).parent / "fixtures" / "release1"
-
-
-def _cli(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pinakes_server.cli", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, cwd=ROOT, env=_environment(env), timeout=120,
-    )  # fmt: skip
 
 
 class Release1:
@@ -59,7 +52,7 @@ class Release1:
             self.env["PINAKES_DATABASE_URL"] = url
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return _cli(self.data_dir, *args, **self.env)
+        return run_command(self.data_dir, *args, **self.env)
 
     def device(self, name: str) -> dict:
         return next(d for d in self.manifest["devices"] if d["name"] == name)
@@ -181,6 +174,11 @@ def test_a_release_1_store_upgrades_with_nothing_lost(upgraded) -> None:
         [clash] = desk.get("/api/v1/sync/conflicts").json()
         assert (clash["path"], clash["clash_path"]) == ("shared/README.MD", "Shared/readme.md")
     assert release1.cli("migrate", "--check").returncode == 0
+    check = release1.cli("check")
+    assert check.returncode == 0 and check.stdout.endswith("healthy\n"), check.stdout
+    assert "'case/A.TXT' clashes with 'Case/a.txt' (case), for its owner to resolve" in check.stdout
+    assert "'shared/README.MD' clashes with 'Shared/readme.md' (case)" in check.stdout
+    assert "docs/x.txt" not in check.stdout  # resolved above
 
 
 def test_migrate_applies_what_is_pending_once(release1: Release1) -> None:
@@ -222,13 +220,13 @@ def test_a_migration_that_adds_a_column_runs_and_a_newer_database_stops_start_up
     finally:
         close_database()
     env = {"PINAKES_DATABASE_URL": url} if url else {}
-    serve = _cli(tmp_path, "serve", "--port", "1", **env)
+    serve = run_command(tmp_path, "serve", "--port", "1", **env)
     assert serve.returncode == 1
     assert serve.stderr == (
         f"pinakes-server: the database is at schema version {LATEST + 1}, newer than this "
         f"release's {LATEST}: run a release that knows it\n"
     )
-    assert _cli(tmp_path, "migrate", "--check", **env).returncode == 1
+    assert run_command(tmp_path, "migrate", "--check", **env).returncode == 1
 
 
 def test_a_new_database_is_created_at_the_latest_version(tmp_path: Path) -> None:

@@ -12,7 +12,9 @@ from sanic.worker.loader import AppLoader
 
 from .app import create_app
 from .config import Config
-from .services import feed
+from .services import feed, store_check
+from .services.uploads import SWEEP_GRACE_SECONDS
+from .storage.blobs import BlobStore
 from .storage.db import close_database, connect_database, open_database
 from .storage.migrations import LATEST, SchemaTooNew, current_version, pending, upgrade
 
@@ -35,6 +37,15 @@ def main(argv: list[str] | None = None) -> None:
     upgrade.add_argument(
         "--check", action="store_true", help="apply nothing; exit 1 when migrations are pending"
     )
+    inspect = commands.add_parser(
+        "check", help="the database and the blob store agree; every library is holdable"
+    )
+    inspect.add_argument("--data-dir", type=Path, help="default: $PINAKES_DATA_DIR or ./data")
+    inspect.add_argument("--repair", action="store_true", help="remove orphans, nothing else")
+    inspect.add_argument(
+        "--grace", type=float, default=SWEEP_GRACE_SECONDS, metavar="SECONDS",
+        help="leave files changed this recently alone (a running server may be writing them)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
@@ -44,6 +55,8 @@ def main(argv: list[str] | None = None) -> None:
             run_compaction(config)
         elif args.command == "migrate":
             sys.exit(run_migrations(config, check=args.check))
+        elif args.command == "check":
+            sys.exit(run_check(config, repair=args.repair, grace=args.grace))
         else:
             serve_api(config, args)
     except SchemaTooNew as exc:
@@ -92,6 +105,27 @@ def run_migrations(config: Config, check: bool) -> int:
     names = ", ".join(f"{m.version} ({m.name})" for m in applied)
     print(f"migrated the schema from version {applied[0].version - 1} to {LATEST}: {names}")
     return 0
+
+
+def run_check(config: Config, repair: bool, grace: float) -> int:
+    """Exit status: 1 when a problem is left (orphans `repair` removed are not)."""
+    open_database(config.database_url, config.data_dir)
+    store = BlobStore(config.data_dir)
+    try:
+        findings = store_check.check(store, grace)
+        if repair and any(f.orphan for f in findings):
+            for finding in findings:
+                if finding.orphan is not None:
+                    finding.orphan.unlink(missing_ok=True)
+                    print(f"removed {finding.line}")
+            findings = store_check.check(store, grace)
+    finally:
+        close_database()
+    for finding in findings:
+        print(finding.line)
+    left = sum(f.problem for f in findings)
+    print("healthy" if not left else f"{left} problem(s)")
+    return 1 if left else 0
 
 
 def run_compaction(config: Config) -> None:

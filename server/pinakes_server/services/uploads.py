@@ -321,8 +321,8 @@ def collect_expired(store: BlobStore) -> int:
     return collected
 
 
-def sweep(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> tuple[int, int]:
-    """At start-up: staging files of no open session, and blobs nobody owns or awaits, go.
+def orphans(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> list[Path]:
+    """Staging files of no open session, and blobs nobody owns or awaits.
 
     A blob an open session expects is kept: its owner row may be all a crash left undone.
     Files changed (created, written or renamed) within the grace period are kept too: another
@@ -335,20 +335,27 @@ def sweep(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> tuple
             UploadSession.status.in_(OPEN)
         )
     }
-    staged = 0
-    for session_id, path in store.staged_sessions():
-        if session_id not in open_sessions and _settled(path, settled_before):
-            path.unlink(missing_ok=True)
-            staged += 1
+    found = [
+        path
+        for session_id, path in store.staged_sessions()
+        if session_id not in open_sessions and _settled(path, settled_before)
+    ]
     awaited = set(open_sessions.values())
-    orphans = 0
     for content_hash, path in store.stored_hashes():
         if content_hash in awaited or not _settled(path, settled_before):
             continue
         if not UserBlob.select().where(UserBlob.content_hash == content_hash).exists():
-            path.unlink(missing_ok=True)
-            orphans += 1
-    return staged, orphans
+            found.append(path)
+    return found
+
+
+def sweep(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> tuple[int, int]:
+    """At start-up: the orphans go. Returns how many staging files and blobs."""
+    swept = orphans(store, grace_seconds)
+    for path in swept:
+        path.unlink(missing_ok=True)
+    blobs = sum(1 for path in swept if path.is_relative_to(store.blobs))
+    return len(swept) - blobs, blobs
 
 
 def _settled(path: Path, before: float) -> bool:

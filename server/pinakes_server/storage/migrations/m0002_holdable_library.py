@@ -11,13 +11,12 @@ tombstone, so the owner resolves it like any other clash (`pinakes-server check`
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import UTC, datetime
 
 import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
-from ..path_keys import folders_of, path_key
+from ..path_keys import LiveSet, path_key
 from ..tables import PathField, UTCDateTimeField
 
 
@@ -120,40 +119,20 @@ def _settle_library(user_id: uuid.UUID) -> None:
     )
     for state in states:
         FileState.update(path_key=path_key(state.path)).where(FileState.id == state.id).execute()
-    files: dict[str, FileState] = {}  # key → the live file kept
-    folders: dict[str, str] = {}  # key → stored path
-    counts: dict[str, int] = defaultdict(int)
+    kept, by_path = LiveSet(), {s.path: s for s in states}
     clashes: list[_Clash] = []
     for row in (s for s in states if not s.deleted):
-        clash = _clash(row.path, files, folders, counts)
-        if clash is not None:
-            clashes.append((row, *clash))
-            continue
-        files[path_key(row.path)] = row
-        for folder in folders_of(row.path):
-            key = path_key(folder)
-            folders.setdefault(key, folder)
-            counts[key] += 1
-    rows = [{"user": user_id, "key": k, "path": folders[k], "files": n} for k, n in counts.items()]
-    for start in range(0, len(rows), 500):
-        Folder.insert_many(rows[start : start + 500]).execute()
+        clash = kept.clash(row.path)
+        if clash is None:
+            kept.add(row.path)
+        else:
+            clash_path, kind = clash
+            clashes.append((row, by_path.get(clash_path) if kind != "folder" else None, *clash))
+    folders = [{"user": user_id, "key": k, "path": p, "files": n} for k, p, n in kept.folders()]
+    for start in range(0, len(folders), 500):
+        Folder.insert_many(folders[start : start + 500]).execute()
     if clashes:
         _record_clashes(user_id, clashes)
-
-
-def _clash(
-    path: str, files: dict[str, FileState], folders: dict[str, str], counts: dict[str, int]
-) -> tuple[FileState | None, str, str] | None:
-    """(the blocking file if any, its path, the kind) for the first rule `path` breaks."""
-    for folder in folders_of(path):
-        if (blocker := files.get(path_key(folder))) is not None:
-            return blocker, blocker.path, "file"
-    key = path_key(path)
-    if (blocker := files.get(key)) is not None:
-        return blocker, blocker.path, "case"
-    if counts.get(key):
-        return None, folders[key], "folder"
-    return None
 
 
 _Clash = tuple[FileState, FileState | None, str, str]  # the row, its blocker, clash path, kind
