@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import BinaryIO
 
 from pinakes_sync.engine import Engine, PassSummary, RemoteState
-from pinakes_sync.scan import hash_file
 from pinakes_sync.state import FolderState, Synced
 
 
@@ -16,8 +16,8 @@ class EditingRemote:
     def __init__(self, folder: Path, server_bytes: bytes, edit: bytes | None) -> None:
         self.folder, self.server_bytes, self.edit = folder, server_bytes, edit
 
-    def download_to(self, path: str, target: Path, content_hash: str) -> None:
-        target.write_bytes(self.server_bytes)
+    def download_to(self, path: str, out: BinaryIO, content_hash: str) -> None:
+        out.write(self.server_bytes)
         if self.edit is not None:
             (self.folder / path).write_bytes(self.edit)
 
@@ -26,7 +26,7 @@ def synced_folder(tmp_path: Path, content: bytes) -> tuple[Path, FolderState]:
     (tmp_path / "doc.txt").write_bytes(content)
     stat = (tmp_path / "doc.txt").stat()
     state = FolderState(server="http://unused", username="u", device_id="d", cursor=0)
-    state.files["doc.txt"] = Synced(1, hash_file(tmp_path / "doc.txt"), stat.st_size,
+    state.files["doc.txt"] = Synced(1, hashlib.sha256(content).hexdigest(), stat.st_size,
                                     stat.st_mtime_ns)  # fmt: skip
     return tmp_path, state
 

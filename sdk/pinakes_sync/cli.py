@@ -10,7 +10,11 @@ import sys
 import uuid
 from pathlib import Path
 
+from pinakes_client.models import Conflict
+
 from .engine import Engine, PassSummary, plan_push
+from .ignore import Ignore
+from .local import LocalFolder
 from .remote import CursorExpired, Remote, SyncError, register, user_login
 from .state import FolderState, token_path, write_private
 
@@ -39,16 +43,21 @@ def _open(folder: Path, assume_yes: bool = False) -> Engine:
     return Engine(folder, state, remote, progress=progress, assume_yes=assume_yes)
 
 
+def _why(conflict: Conflict) -> str:
+    if conflict.clash_path:
+        return f"{conflict.path} clashes with {conflict.clash_path} on the server"
+    return f"{conflict.path} changed here and on the server"
+
+
 def _report(summary: PassSummary) -> None:
     if summary.pushed or summary.pulled:
         print(f"synced: {summary.pushed} sent, {summary.pulled} received")
     for conflict in summary.conflicts:
-        print(
-            f"conflict {conflict.id}: {conflict.path} changed here and on the server "
-            "(see `pinakes-sync conflicts`)"
-        )
+        print(f"conflict {conflict.id}: {_why(conflict)} (see `pinakes-sync conflicts`)")
     for path in summary.deferred:
         print(f"kept the local edit of {path}; the server's change waits for a resolution")
+    for path, reason in summary.not_applied.items():
+        print(f"not applied here: {path} ({reason}); kept, and tried again next pass")
 
 
 def init(args: argparse.Namespace) -> None:
@@ -87,15 +96,23 @@ def sync(args: argparse.Namespace) -> None:
                 _report(engine.run_pass())
     finally:
         engine.remote.close()
+        engine.close()
 
 
 def status(args: argparse.Namespace) -> None:
     state = FolderState.load(args.folder)
-    pending = len(plan_push(args.folder, state, assume_yes=True)[0])
+    local = LocalFolder(args.folder)
+    try:
+        pending = len(plan_push(local, state, Ignore.load(local), assume_yes=True)[0])
+    finally:
+        local.close()
     print(f"server:    {state.server} (user {state.username}, device {state.device_id})")
     print(f"cursor:    {state.cursor if state.cursor is not None else 'not synced yet'}")
     print(f"files:     {len(state.files)} synced, {pending} local change(s) to send")
     print(f"conflicts: {len(state.conflicts)} known here")
+    print(f"not applied here: {len(state.blocked)}")
+    for path, kept in sorted(state.blocked.items()):
+        print(f"  {path}: {kept.reason}")
 
 
 def conflicts(args: argparse.Namespace) -> None:
@@ -104,12 +121,14 @@ def conflicts(args: argparse.Namespace) -> None:
         found = engine.remote.conflicts()
     finally:
         engine.remote.close()
+        engine.close()
     if not found:
         print("no open conflicts")
     for c in found:
+        clash = f", clashes with {c.clash_path}" if c.clash_path else ""
         print(
-            f"{c.id}  {c.change_type.value:8}  {c.path}  (server version {c.server_version}, "
-            f"detected {c.detected_at:%Y-%m-%d %H:%M:%S})"
+            f"{c.id}  {c.change_type.value:8}  {c.path}  (server version {c.server_version}"
+            f"{clash}, detected {c.detected_at:%Y-%m-%d %H:%M:%S})"
         )
 
 
@@ -120,6 +139,7 @@ def resolve(args: argparse.Namespace) -> None:
         _report(engine.run_pass())  # applies the outcome to this folder at once
     finally:
         engine.remote.close()
+        engine.close()
     print(f"resolved {args.conflict_id}: {args.resolution}")
 
 
@@ -154,6 +174,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # never a traceback: one line, and the next pass starts over
+        print(
+            f"pinakes-sync: error: the pass stopped ({type(exc).__name__}: {exc}); "
+            "what it finished is kept, and the next pass goes on from there",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -1,13 +1,17 @@
-"""One sync pass: pull remote changes, settle resolved conflicts, push local changes, pull again.
+"""One sync pass: pull remote changes, retry what could not be applied, settle resolved
+conflicts, push local changes, pull again.
 
 Local bytes are never lost: a remote change to a file that was edited (or deleted) here since
 the last sync is deferred, not applied; pushing the local edit then makes a server conflict,
-and only its resolution decides which side the folder keeps.
+and only its resolution decides which side the folder keeps. A remote change that something
+local stands in the way of (a folder, a symlink, a name this disk refuses) is "not applied
+here": kept, listed, retried on later passes, and never turned into a delete. Every write goes
+through LocalFolder, so nothing outside the folder is ever touched.
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import os
 import threading
 import uuid
@@ -17,15 +21,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pinakes_client.models import ChangeType, ClientChange, Conflict, UploadResult
+from pinakes_client.models import ChangeType, ClientChange, Conflict, UploadResult, UploadSession
 
-from .remote import CursorExpired, Remote, SyncError
-from .scan import TEMP_PREFIX, LocalFile, hash_file, scan
-from .state import FolderState, PendingUpload, Synced
+from .ignore import Ignore
+from .local import LocalFile, LocalFolder, Obstacle
+from .remote import CursorExpired, HashMismatch, Remote, SyncError
+from .scan import Scan, scan
+from .state import Blocked, FolderState, PendingUpload, Synced
 
 REPORT_BATCH = 1000
 PARALLEL_UPLOADS = 3
 DELETE_SHARE_LIMIT = 0.5
+UPLOAD_ATTEMPTS = 3  # a file that keeps changing while it is sent waits for a later pass
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class PassSummary:
     pulled: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
+    not_applied: dict[str, str] = field(default_factory=dict)  # path → why
 
 
 class Engine:
@@ -59,17 +67,24 @@ class Engine:
     ) -> None:
         self.folder, self.state, self.remote = folder, state, remote
         self.say, self.progress, self.assume_yes = say, progress, assume_yes
+        self.local = LocalFolder(folder)
+        self.ignore = Ignore.load(self.local)
         self._lock = threading.Lock()
         self._found: dict[str, LocalFile] = {}  # the latest scan, behind local_changes()
+
+    def close(self) -> None:
+        self.local.close()
 
     # --- the pass ---------------------------------------------------------------------
 
     def run_pass(self) -> PassSummary:
         summary = PassSummary()
+        self.ignore = Ignore.load(self.local)
         if self.state.cursor is None:
             self.relist(summary)
         self.pull(summary)
         self.settle_conflicts()
+        self.retry_not_applied(summary)
         self.push(summary)
         self.pull(summary)
         return summary
@@ -114,13 +129,12 @@ class Engine:
                 if change.change_type == ChangeType.MOVED and change.old_path:
                     self.apply_move(
                         change.old_path,
-                        change.path,
-                        change.version,
-                        change.content_hash,
-                        change.size,
-                        change.mtime,
+                        RemoteState(
+                            change.path, change.version, change.content_hash, change.size,
+                            change.mtime,
+                        ),
                         summary,
-                    )
+                    )  # fmt: skip
                 else:
                     content = (
                         None if change.change_type == ChangeType.DELETED else change.content_hash
@@ -132,22 +146,29 @@ class Engine:
                         summary,
                     )
             self.state.cursor = page.cursor
-            self.save()  # durably applied first, then acknowledged
+            self.save()  # durably applied (or kept as not applied) first, then acknowledged
             self.remote.ack(page.cursor)
             if not page.has_more:
                 return
 
+    def retry_not_applied(self, summary: PassSummary) -> None:
+        for path, kept in list(self.state.blocked.items()):
+            mtime = datetime.fromisoformat(kept.mtime) if kept.mtime else None
+            self.apply(
+                RemoteState(path, kept.version, kept.content_hash, kept.size, mtime), summary
+            )
+        self.save()
+
     def _local(self, path: str) -> LocalFile | None:
-        """The file on disk, hashed only when it differs from what was last synced."""
-        target = self.folder / path
-        try:
-            stat = target.stat()
-        except FileNotFoundError:
+        """The regular file at `path`, hashed only when it differs from what was last
+        synced; None when absent; Obstacle when something else is there."""
+        found = self.local.regular(path)
+        if found is None:
             return None
         synced = self.state.files.get(path)
-        if synced and (synced.size, synced.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            return LocalFile(synced.content_hash, stat.st_size, stat.st_mtime_ns)
-        return LocalFile(hash_file(target), stat.st_size, stat.st_mtime_ns)
+        if synced and (synced.size, synced.mtime_ns) == (found.st_size, found.st_mtime_ns):
+            return LocalFile(synced.content_hash, found.st_size, found.st_mtime_ns, found.st_ino)
+        return self.local.hash(path)
 
     def _dirty(self, path: str, local: LocalFile | None) -> bool:
         """Changed here since the last sync (edited, created, or deleted)."""
@@ -156,96 +177,110 @@ class Engine:
             return local is not None
         return local is None or local.content_hash != synced.content_hash
 
-    def apply(self, remote: RemoteState, summary: PassSummary) -> None:
+    def apply(self, remote: RemoteState, summary: PassSummary, decided: bool = False) -> None:
+        """Apply one remote state, or keep it as not applied here (with the reason).
+        `decided`: a person resolved a conflict for the remote side; a local edit gives way."""
+        try:
+            if self.ignore.ignored(remote.path):
+                raise Obstacle(remote.path, "ignored here (.pinakesignore)")
+            self._apply(remote, summary, decided)
+        except Obstacle as obstacle:
+            self.state.blocked[remote.path] = Blocked(
+                remote.version, remote.content_hash, remote.size,
+                remote.mtime.isoformat() if remote.mtime else None, obstacle.reason,
+            )  # fmt: skip
+            summary.not_applied[remote.path] = obstacle.reason
+        else:
+            self.state.blocked.pop(remote.path, None)
+
+    def _apply(self, remote: RemoteState, summary: PassSummary, decided: bool) -> None:
         path = remote.path
-        local = self._local(path)
+        try:
+            local = self._local(path)
+        except Obstacle:
+            if remote.content_hash is None:  # nothing of ours is here to delete
+                self.state.files.pop(path, None)
+                self.state.deferred.pop(path, None)
+                return
+            raise
         if remote.content_hash is not None and local and local.content_hash == remote.content_hash:
             self._adopt(path, remote.version, local)  # already the same bytes here
             return
-        if self._dirty(path, local):
-            self.state.deferred[path] = (remote.version, remote.content_hash)
-            summary.deferred.append(path)
+        if self._dirty(path, local) and not decided:
+            self._defer(remote, summary)
             return
         if remote.content_hash is None:
-            if local is not None:
-                (self.folder / path).unlink()
-                self._prune_dirs(path)
+            if local is not None and not self.local.remove(path, local.same_file):
+                self._defer(remote, summary)  # edited just now: the edit stays
+                return
             self.state.files.pop(path, None)
             self.state.deferred.pop(path, None)
-        else:
-            self._download(remote, local)
+        elif not self._download(remote, local):
+            return
         summary.pulled += 1
 
-    def apply_move(
-        self,
-        old: str,
-        new: str,
-        version: int,
-        content_hash: str | None,
-        size: int | None,
-        mtime: datetime | None,
-        summary: PassSummary,
-    ) -> None:
+    def _defer(self, remote: RemoteState, summary: PassSummary) -> None:
+        self.state.deferred[remote.path] = (remote.version, remote.content_hash)
+        summary.deferred.append(remote.path)
+
+    def apply_move(self, old: str, new: RemoteState, summary: PassSummary) -> None:
         """Rename locally when the old file is here unchanged; otherwise delete and fetch."""
-        old_local, new_local = self._local(old), self._local(new)
-        synced_old = self.state.files.get(old)
-        if (
-            old_local
-            and synced_old
-            and not self._dirty(old, old_local)
-            and old_local.content_hash == content_hash
-            and new_local is None
-        ):
-            target = self.folder / new
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.folder / old, target)
-            self._prune_dirs(old)
-            self.state.files.pop(old)
-            self.state.files[new] = Synced(
-                version, content_hash, old_local.size, target.stat().st_mtime_ns
-            )
-            summary.pulled += 1
-            return
+        try:
+            old_local, new_local = self._local(old), self._local(new.path)
+            if (
+                old_local
+                and old in self.state.files
+                and not self._dirty(old, old_local)
+                and old_local.content_hash == new.content_hash
+                and new_local is None
+                and not self.ignore.ignored(new.path)
+            ):
+                self.local.rename(old, new.path)
+                self.state.files.pop(old)
+                found = self.local.regular(new.path)
+                assert found is not None
+                self.state.files[new.path] = Synced(
+                    new.version, old_local.content_hash, old_local.size, found.st_mtime_ns
+                )
+                self.state.blocked.pop(new.path, None)
+                summary.pulled += 1
+                return
+        except (Obstacle, FileNotFoundError):
+            pass  # the long way round, where each side may be kept as not applied
         self.apply(RemoteState(old, 0, None), summary)
-        self.apply(RemoteState(new, version, content_hash, size, mtime), summary)
+        self.apply(new, summary)
 
     def _adopt(self, path: str, version: int, local: LocalFile) -> None:
         self.state.files[path] = Synced(version, local.content_hash, local.size, local.mtime_ns)
         self.state.deferred.pop(path, None)
 
-    def _download(self, remote: RemoteState, seen: LocalFile | None) -> None:
-        assert remote.content_hash is not None
-        target = self.folder / remote.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
-        try:
-            self.remote.download_to(remote.path, temp, remote.content_hash)
-            if remote.mtime is not None:
-                stamp = remote.mtime.timestamp()
-                os.utime(temp, (stamp, stamp))
-            # Edited while the download landed? Then the local edit stays; it becomes a conflict.
-            if self._local(remote.path) != seen:
-                self.state.deferred[remote.path] = (remote.version, remote.content_hash)
-                return
-            os.replace(temp, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-        stat = target.stat()
+    def _download(self, remote: RemoteState, seen: LocalFile | None) -> bool:
+        """Into a temp file beside the target, fsynced, renamed over the target only if that
+        is still what was seen before (else the local edit stays and the change is deferred)."""
+        content_hash = remote.content_hash
+        assert content_hash is not None
+
+        def still(current: os.stat_result | None) -> bool:
+            if seen is None:
+                return current is None
+            return current is not None and seen.same_file(current)
+
+        mtime_ns = int(remote.mtime.timestamp() * 1e9) if remote.mtime else None
+        landed = self.local.install(
+            remote.path,
+            lambda out: self.remote.download_to(remote.path, out, content_hash),
+            mtime_ns,
+            still,
+        )
+        if landed is None:
+            self.state.deferred[remote.path] = (remote.version, content_hash)
+            return False
         self._adopt(
             remote.path,
             remote.version,
-            LocalFile(remote.content_hash, stat.st_size, stat.st_mtime_ns),
+            LocalFile(content_hash, landed.st_size, landed.st_mtime_ns, landed.st_ino),
         )
-
-    def _prune_dirs(self, path: str) -> None:
-        parent = (self.folder / path).parent
-        while parent != self.folder:
-            try:
-                parent.rmdir()
-            except OSError:
-                return
-            parent = parent.parent
+        return True
 
     # --- conflicts ----------------------------------------------------------------------
 
@@ -263,22 +298,13 @@ class Engine:
                 continue
             version, content_hash = deferred
             # The person decided: the local edit is either on the server now or given up.
-            self.state.files.pop(path, None)
-            local = self._local(path)
-            if content_hash is None:
-                if local is not None:
-                    (self.folder / path).unlink()
-                    self._prune_dirs(path)
-            elif not (local and local.content_hash == content_hash):
-                self._download(RemoteState(path, version, content_hash), local)
-            else:
-                self._adopt(path, version, local)
+            self.apply(RemoteState(path, version, content_hash), PassSummary(), decided=True)
         self.save()
 
     # --- pushing ------------------------------------------------------------------------
 
     def local_changes(self) -> list[ClientChange]:
-        changes, self._found = plan_push(self.folder, self.state, self.assume_yes)
+        changes, self._found = plan_push(self.local, self.state, self.ignore, self.assume_yes)
         return changes
 
     def push(self, summary: PassSummary) -> None:
@@ -289,7 +315,9 @@ class Engine:
             by_path = {c.path: c for c in batch}
             result = self.remote.report(batch)
             for accepted in result.accepted:
-                self._pushed(by_path[accepted.path], accepted.version, summary)
+                change = by_path[accepted.path]
+                self._pushed(change, accepted.version, summary)
+                self._take_stored_case(change.path, accepted.stored_path)
             for conflict in result.conflicts:
                 self._conflict(conflict, summary)
             for path in result.upload_required:
@@ -298,17 +326,19 @@ class Engine:
         self.save()
         if uploads:
             with ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
-                results = list(pool.map(lambda job: (job, self._upload(*job)), uploads))
-            for (path, local, _), outcome in results:
+                results = list(pool.map(lambda job: (job[0], self._upload(*job)), uploads))
+            for path, outcome in results:
                 if outcome is None:
                     continue
-                if outcome.file is not None:
+                done, local = outcome
+                if done.file is not None:
                     self.state.files[path] = Synced(
-                        outcome.file.version, local.content_hash, local.size, local.mtime_ns
+                        done.file.version, local.content_hash, local.size, local.mtime_ns
                     )
+                    self._take_stored_case(path, done.file.path)
                     summary.pushed += 1
-                if outcome.conflict is not None:
-                    self._conflict(outcome.conflict, summary)
+                if done.conflict is not None:
+                    self._conflict(done.conflict, summary)
             self.save()
 
     def _pushed(self, change: ClientChange, version: int, summary: PassSummary) -> None:
@@ -328,41 +358,101 @@ class Engine:
             )
         summary.pushed += 1
 
+    def _take_stored_case(self, path: str, stored: str) -> None:
+        """The server stored `path` under its folder's existing case: rename it here too, so
+        this folder and the server name it alike (left as it is if something is in the way)."""
+        if stored == path or path not in self.state.files:
+            return
+        try:
+            self.local.rename(path, stored)
+        except (Obstacle, FileNotFoundError):
+            return
+        self.state.files[stored] = self.state.files.pop(path)
+
     def _conflict(self, conflict: Conflict, summary: PassSummary) -> None:
+        """Remember the conflict, and the server's side of its path to apply once it is
+        resolved (unless a pulled change is waiting already): for a clash, that side is
+        "absent": what clashes lives at another path."""
         self.state.conflicts[conflict.path] = str(conflict.id)
+        if conflict.change_type in (ChangeType.CREATED, ChangeType.MODIFIED):
+            server_side = (0, None) if conflict.clash_path else (
+                conflict.server_version, conflict.server_hash
+            )  # fmt: skip
+            self.state.deferred.setdefault(conflict.path, server_side)
         if all(c.id != conflict.id for c in summary.conflicts):
             summary.conflicts.append(conflict)
 
-    def _upload(self, path: str, local: LocalFile, base_version: int) -> UploadResult | None:
-        """Resumes this file's earlier session when its bytes are unchanged; None on failure."""
+    def _upload(
+        self, path: str, local: LocalFile, base_version: int
+    ) -> tuple[UploadResult, LocalFile] | None:
+        """Send the file; when it changed underneath (by its stat, or the server's hash
+        check), send it again as it is now, a few times at most. None: not sent this pass."""
         try:
-            with self._lock:
-                pending = self.state.uploads.get(path)
-            session = None
-            if pending and pending.content_hash == local.content_hash:
-                session = self.remote.upload_status(uuid.UUID(pending.session_id))
-            if session is None:
-                session = self.remote.new_upload(path, local.content_hash, local.size, base_version)
+            for _ in range(UPLOAD_ATTEMPTS):
+                session, sent_whole = self._send(path, local, base_version)
+                if sent_whole is not None and sent_whole != local.content_hash:
+                    changed = True
+                else:
+                    changed = not self._unchanged(path, local)
+                if not changed:
+                    try:
+                        result = self.remote.complete(session)
+                    except HashMismatch:
+                        changed = True
+                    else:
+                        with self._lock:
+                            self.state.uploads.pop(path, None)
+                        return result, local
+                self.remote.cancel(session)
                 with self._lock:
-                    self.state.uploads[path] = PendingUpload(str(session.id), local.content_hash)
-                self.save()
-            received = set(session.received_chunks)
-            missing = [i for i in range(session.chunk_count) if i not in received]
-            done = len(received)
-            with (self.folder / path).open("rb") as handle:
-                for index in missing:
-                    handle.seek(index * session.chunk_size)
-                    self.remote.send_chunk(session, index, handle.read(session.chunk_size))
-                    done += 1
-                    if self.progress:
-                        self.progress(path, done, session.chunk_count)
-            result = self.remote.complete(session)
-        except (SyncError, OSError) as exc:
+                    self.state.uploads.pop(path, None)
+                local = self.local.hash(path)
+            self.say(f"warning: {path} kept changing while it was sent; it is sent on a later pass")
+        except (SyncError, OSError, Obstacle) as exc:
             self.say(f"warning: {path} was not uploaded ({exc}); it is retried next pass")
-            return None
+        return None
+
+    def _unchanged(self, path: str, local: LocalFile) -> bool:
+        now = self.local.regular(path)
+        same_inode = not local.inode or now is None or now.st_ino == local.inode
+        return now is not None and local.same_file(now) and same_inode
+
+    def _send(
+        self, path: str, local: LocalFile, base_version: int
+    ) -> tuple[UploadSession, str | None]:
+        """Resume this file's earlier session when its bytes are unchanged, else start one;
+        send the missing chunks. Returns the session and, when every chunk was sent now, the
+        hash of what was sent."""
         with self._lock:
-            self.state.uploads.pop(path, None)
-        return result
+            pending = self.state.uploads.get(path)
+        session = None
+        if pending and pending.content_hash == local.content_hash:
+            session = self.remote.upload_status(uuid.UUID(pending.session_id))
+        if session is None:
+            session = self.remote.new_upload(path, local.content_hash, local.size, base_version)
+            with self._lock:
+                self.state.uploads[path] = PendingUpload(str(session.id), local.content_hash)
+            self.save()
+        received = set(session.received_chunks)
+        missing = [i for i in range(session.chunk_count) if i not in received]
+        whole = hashlib.sha256() if not received else None
+        done = len(received)
+        with self.local.open_read(path) as handle:
+            for index in missing:
+                handle.seek(index * session.chunk_size)
+                data = handle.read(session.chunk_size)
+                expected = min(session.chunk_size, local.size - index * session.chunk_size)
+                if len(data) != expected:
+                    return session, "shrank"  # not what was announced: send it anew
+                if whole is not None:
+                    whole.update(data)
+                self.remote.send_chunk(session, index, data)
+                done += 1
+                if self.progress:
+                    self.progress(path, done, session.chunk_count)
+            if whole is not None:
+                whole.update(handle.read())  # bytes past the announced size: it grew
+        return session, whole.hexdigest() if whole is not None else None
 
 
 def _mtime(local: LocalFile) -> datetime:
@@ -370,20 +460,26 @@ def _mtime(local: LocalFile) -> datetime:
 
 
 def plan_push(
-    folder: Path, state: FolderState, assume_yes: bool
+    local: LocalFolder, state: FolderState, ignore: Ignore, assume_yes: bool
 ) -> tuple[list[ClientChange], dict[str, LocalFile]]:
     """The changes to report since the last sync (a delete plus a create of the same bytes is
-    one move), and the scan they come from. Refuses to delete over half of the library."""
-    found = scan(folder, state.files)
+    one move), and the scan they come from. Refuses to delete over half of the library.
+
+    A synced path counts as deleted only when it is really gone: not behind a symlink, an
+    unreadable or ignored folder, not a remote change kept as not applied here."""
+    found: Scan = scan(local, state.files, ignore)
     known = state.files
-    deleted = [p for p in known if p not in found]
-    if known and len(deleted) > DELETE_SHARE_LIMIT * len(known) and not assume_yes:
-        raise SyncError(
-            f"this pass would delete {len(deleted)} of {len(known)} files on the server; "
-            "if that is what you want, run again with --yes"
-        )
-    new = {p: f for p, f in found.items() if p not in known}
+    deleted = [
+        p
+        for p in known
+        if p not in found.found
+        and not found.hides(p)
+        and p not in state.blocked
+        and not ignore.ignored(p)
+    ]
+    new = {p: f for p, f in found.found.items() if p not in known}
     changes: list[ClientChange] = []
+    removed = 0
     for path in deleted:
         moved_to = [p for p, f in new.items() if f.content_hash == known[path].content_hash]
         if len(moved_to) == 1:
@@ -398,22 +494,28 @@ def plan_push(
                 )
             )
         else:
+            removed += 1
             changes.append(
                 ClientChange(
                     path=path, change_type=ChangeType.DELETED, base_version=known[path].version
                 )
             )
-    for path, local in found.items():
+    if known and removed > DELETE_SHARE_LIMIT * len(known) and not assume_yes:
+        raise SyncError(
+            f"this pass would delete {removed} of {len(known)} files on the server; "
+            "if that is what you want, run again with --yes"
+        )
+    for path, file in found.found.items():
         synced = known.get(path)
-        if path in new or (synced and synced.content_hash != local.content_hash):
+        if path in new or (synced and synced.content_hash != file.content_hash):
             changes.append(
                 ClientChange(
                     path=path,
                     change_type=ChangeType.MODIFIED if synced else ChangeType.CREATED,
-                    content_hash=local.content_hash,
-                    size=local.size,
-                    mtime=_mtime(local),
+                    content_hash=file.content_hash,
+                    size=file.size,
+                    mtime=_mtime(file),
                     base_version=synced.version if synced else 0,
                 )
             )
-    return changes, found
+    return changes, found.found

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import time
 import uuid
 from collections.abc import Callable
 from io import BytesIO
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -19,7 +17,13 @@ from pinakes_client.api.auth import device_login, login
 from pinakes_client.api.conflicts import list_conflicts, resolve_conflict
 from pinakes_client.api.devices import register_device
 from pinakes_client.api.sync import ack_changes, get_changes, list_files, report_changes
-from pinakes_client.api.uploads import complete_upload, create_upload, get_upload, upload_chunk
+from pinakes_client.api.uploads import (
+    cancel_upload,
+    complete_upload,
+    create_upload,
+    get_upload,
+    upload_chunk,
+)
 from pinakes_client.models import (
     AckRequest,
     AckResult,
@@ -56,6 +60,10 @@ class SyncError(Exception):
 
 class CursorExpired(SyncError):
     """The feed no longer reaches back to the cursor: list the library again."""
+
+
+class HashMismatch(SyncError):
+    """The bytes sent are not the bytes announced: the file changed while it was sent."""
 
 
 class Revoked(SyncError):
@@ -241,27 +249,34 @@ class Remote:
         )
 
     def complete(self, session: UploadSession) -> UploadResult:
-        return self._call(
-            lambda: complete_upload.sync_detailed(session.id, client=self.client),
-            UploadResult,
-            f"completing {session.target_path}",
+        response = _guard(
+            self.server,
+            lambda: _retrying(
+                lambda: complete_upload.sync_detailed(session.id, client=self.client)
+            ),
         )
+        parsed = response.parsed
+        if isinstance(parsed, Problem) and parsed.type_ == "hash-mismatch":
+            raise HashMismatch(f"{session.target_path} changed while it was sent")
+        return self._checked(response, UploadResult, f"completing {session.target_path}")
 
-    def download_to(self, path: str, target: Path, content_hash: str) -> None:
-        """Stream a file into `target` (a temp file), verifying its hash as it arrives."""
+    def cancel(self, session: UploadSession) -> None:
+        """Best effort: an abandoned session expires by itself anyway."""
+        _guard(self.server, lambda: cancel_upload.sync_detailed(session.id, client=self.client))
+
+    def download_to(self, path: str, out: BinaryIO, content_hash: str) -> None:
+        """Stream a file into `out` (a temp file), verifying its hash as it arrives."""
         digest = hashlib.sha256()
         url = f"/api/v1/sync/download/{quote(path, safe='')}"
         httpx_client = self.client.get_httpx_client()
 
         def fetch() -> None:
-            with httpx_client.stream("GET", url) as response, target.open("wb") as out:
+            with httpx_client.stream("GET", url) as response:
                 if response.status_code != 200:
                     raise SyncError(f"downloading {path} failed ({response.status_code})")
                 for block in response.iter_bytes(1024 * 1024):
                     digest.update(block)
                     out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
 
         _guard(self.server, fetch)
         if digest.hexdigest() != content_hash:

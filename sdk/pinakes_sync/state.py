@@ -27,6 +27,17 @@ class PendingUpload:
 
 
 @dataclass
+class Blocked:
+    """A remote version this folder could not take (a local obstacle): kept, retried."""
+
+    version: int
+    content_hash: str | None  # None: a deletion
+    size: int | None
+    mtime: str | None  # RFC 3339, as the server gave it
+    reason: str
+
+
+@dataclass
 class FolderState:
     server: str
     username: str
@@ -38,6 +49,8 @@ class FolderState:
     # Remote changes not applied because the file was changed here: path → (version, hash or
     # None for a deletion). They apply once the conflict the local change makes is resolved.
     deferred: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    # Remote changes "not applied here": path → what to apply once the obstacle is gone.
+    blocked: dict[str, Blocked] = field(default_factory=dict)
 
     @staticmethod
     def directory(folder: Path) -> Path:
@@ -55,6 +68,7 @@ class FolderState:
         raw["files"] = {p: Synced(**f) for p, f in raw.get("files", {}).items()}
         raw["uploads"] = {p: PendingUpload(**u) for p, u in raw.get("uploads", {}).items()}
         raw["deferred"] = {p: (d[0], d[1]) for p, d in raw.get("deferred", {}).items()}
+        raw["blocked"] = {p: Blocked(**b) for p, b in raw.get("blocked", {}).items()}
         return cls(**raw)
 
     def save(self, folder: Path) -> None:
