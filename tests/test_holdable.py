@@ -164,9 +164,12 @@ def test_keep_local_over_a_folder_of_files_is_409_until_it_is_empty(two_devices)
 
 def test_keep_remote_drops_the_incoming_change(two_devices) -> None:
     first, second = two_devices
-    conflict = _clash(first, second, "file")
-    assert resolve(second, conflict["id"], "keep_remote").status_code == 200
-    assert list(live(first)) == ["docs"]
+    for kind, blocker in (("file", "docs"), ("folder", "docs/x.txt"), ("case", "Docs.txt")):
+        conflict = _clash(first, second, kind)
+        assert resolve(second, conflict["id"], "keep_remote").status_code == 200
+        found = live(first)
+        assert list(found) == [blocker]
+        first.report(deleted(blocker, found[blocker]["version"]))
 
 
 def test_keep_both_renames_the_clashing_segment(two_devices) -> None:

@@ -237,3 +237,12 @@ def test_a_new_database_is_created_at_the_latest_version(tmp_path: Path) -> None
         assert [tuple(r) for r in rows] == [(m.version, m.name) for m in MIGRATIONS]
     finally:
         close_database()
+
+
+def test_an_unreachable_database_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    serve = run_command(
+        tmp_path, "serve", "--port", "1", PINAKES_DATABASE_URL="postgresql://p@127.0.0.1:1/p"
+    )
+    assert serve.returncode == 1 and serve.stdout == ""
+    assert serve.stderr.startswith("pinakes-server: cannot use the database: ")
+    assert serve.stderr.count("\n") == 1

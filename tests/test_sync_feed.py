@@ -179,7 +179,7 @@ def test_long_poll_wakes_on_a_change_made_by_another_server_process(
 
 def test_files_snapshot_is_keyset_paged_in_byte_order(two_devices) -> None:
     first, _ = two_devices
-    names = ["b.txt", "B.txt", "a/z.txt", "a.txt", "é.txt", "zz.txt"]
+    names = ["c.txt", "B.txt", "a/z.txt", "a.txt", "é.txt", "zz.txt"]
     for name in names:
         first.put(name, name.encode())
     first.report({"path": "zz.txt", "change_type": "deleted", "base_version": 1})

@@ -7,6 +7,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+import peewee
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
             serve_api(config, args)
     except SchemaTooNew as exc:
         sys.exit(f"pinakes-server: {exc}")
+    except peewee.OperationalError as exc:  # unreachable, refused, locked: one line
+        sys.exit(f"pinakes-server: cannot use the database: {' '.join(str(exc).split())}")
 
 
 def serve_api(config: Config, args: argparse.Namespace) -> None:

@@ -21,6 +21,7 @@ from ..tables import utcnow
 VERSION_TABLE = "schema_version"
 # Any constant both sides agree on: instances starting together take turns on it.
 ADVISORY_LOCK_KEY = 0x70696E616B6573  # "pinakes"
+MIGRATION_WAIT_MS = 15 * 60 * 1000
 
 
 class SchemaTooNew(RuntimeError):
@@ -104,22 +105,34 @@ def upgrade(db: peewee.Database, migrations: list[Migration] = MIGRATIONS) -> li
     together wait for the first; they then find nothing pending. Both run DDL inside a
     transaction, so a failed migration leaves the database at the version it had.
     """
-    sqlite = isinstance(db, peewee.SqliteDatabase)
-    with db.atomic("EXCLUSIVE") if sqlite else db.atomic():
-        _lock(db)
-        version, latest = current_version(db), migrations[-1].version
-        if version > latest:
-            raise SchemaTooNew(
-                f"the database is at schema version {version}, newer than this release's "
-                f"{latest}: run a release that knows it"
-            )
-        _ensure_version_table(db)
-        if version >= 1 and not _has_rows(db):
-            _record(db, migrations[0])  # made by the first release, before versions were kept
-        applied = [m for m in migrations if m.version > version]
-        for migration in applied:
-            migration.apply(db)
-            _record(db, migration)
+    if not isinstance(db, peewee.SqliteDatabase):
+        with db.atomic():
+            return _upgrade_locked(db, migrations)
+    # Another instance may be migrating: wait for it, however long that takes.
+    busy = db.execute_sql("PRAGMA busy_timeout").fetchone()[0]
+    db.execute_sql(f"PRAGMA busy_timeout = {MIGRATION_WAIT_MS}")
+    try:
+        with db.atomic("EXCLUSIVE"):
+            return _upgrade_locked(db, migrations)
+    finally:
+        db.execute_sql(f"PRAGMA busy_timeout = {busy}")
+
+
+def _upgrade_locked(db: peewee.Database, migrations: list[Migration]) -> list[Migration]:
+    _lock(db)
+    version, latest = current_version(db), migrations[-1].version
+    if version > latest:
+        raise SchemaTooNew(
+            f"the database is at schema version {version}, newer than this release's "
+            f"{latest}: run a release that knows it"
+        )
+    _ensure_version_table(db)
+    if version >= 1 and not _has_rows(db):
+        _record(db, migrations[0])  # made by the first release, before versions were kept
+    applied = [m for m in migrations if m.version > version]
+    for migration in applied:
+        migration.apply(db)
+        _record(db, migration)
     return applied
 
 
