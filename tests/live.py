@@ -72,7 +72,8 @@ def start_server(data_dir: Path, module: str = "pinakes_server.cli", **env: str)
     """`module` runs the server's command line (tests/faults swaps in one that injects faults)."""
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}-{port}.log"
-    environment = _environment(env)
+    # Every test (and fuzz) server checks its responses against the contract.
+    environment = _environment({"PINAKES_VALIDATE_RESPONSES": "1", **env})
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", module, "serve", "--host", "127.0.0.1",

@@ -129,7 +129,7 @@ def test_links_lead_from_created_ids_to_their_operations() -> None:
 
 
 def test_route_table_equals_the_contract_plus_legacy_aliases(tmp_path: Any) -> None:
-    app = create_app(Config(data_dir=tmp_path), name=next(_app_names))
+    app = create_app(Config(data_dir=tmp_path, validate_responses=True), name=next(_app_names))
     routed = {(method, "/" + route.path) for route in app.router.routes for method in route.methods}
     expected = set()
     for op in OPERATIONS:
@@ -185,3 +185,8 @@ def test_a_response_outside_the_contract_is_caught() -> None:
     unchecked = ContractValidator(SPEC, validate_responses=False)
     for bad in bad_responses:
         unchecked.check_response(fake_request(), HEALTH, bad)
+
+
+def test_production_checks_requests_always_and_responses_only_when_asked() -> None:
+    assert Config.from_env(env={}).validate_responses is False
+    assert Config.from_env(env={"PINAKES_VALIDATE_RESPONSES": "1"}).validate_responses is True

@@ -23,6 +23,7 @@ from .services.notifier import ChangeNotifier
 from .services.throttle import SignInThrottle
 from .storage.blobs import BlobStore
 from .storage.db import close_database, is_postgres, open_database
+from .storage.units import stop_units, unit
 
 COLLECT_INTERVAL_SECONDS = 60
 log = logging.getLogger("pinakes.app")
@@ -103,6 +104,7 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
 
     @app.after_server_stop
     async def close_store(app: Sanic) -> None:
+        stop_units()
         close_database()
 
     return app
@@ -112,6 +114,6 @@ async def _collect_uploads(blobs: BlobStore) -> None:
     while True:
         await asyncio.sleep(COLLECT_INTERVAL_SECONDS)
         try:
-            uploads.collect_expired(blobs)
+            await unit(uploads.collect_expired, blobs)
         except Exception:  # a failed round must not end collection for good
             log.exception("collecting expired uploads failed")

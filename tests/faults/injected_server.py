@@ -9,6 +9,8 @@ by PINAKES_TEST_FAULT_SWITCH exists, so a test sets the scene first and arms the
   written and before the commit.
 - `fail-fsync` / `fail-replace`: the blob store's fsync / rename fails with EIO.
 - `fail-fdatasync`: a chunk's fdatasync fails with EIO.
+- `slow-unit`: listing devices spends SLOW_SECONDS inside its unit of work (pg_sleep on
+  PostgreSQL, a sleep on SQLite), as a slow query would.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ import errno
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from pinakes_server import cli
-from pinakes_server.services import ledger, uploads
+from pinakes_server.services import devices, ledger, uploads
 from pinakes_server.storage import blobs
-from pinakes_server.storage.tables import ChangeLog
+from pinakes_server.storage.tables import ChangeLog, database, is_postgres
 
 FAULTS = set(os.environ.get("PINAKES_TEST_FAULTS", "").split(","))
+SLOW_SECONDS = 4
 SWITCH = Path(os.environ.get("PINAKES_TEST_FAULT_SWITCH", "/nonexistent"))
 
 
@@ -82,6 +86,18 @@ def install() -> None:
             _die()
 
     ledger.bulk_write = write_then_die  # type: ignore[assignment]
+
+    list_for = devices.list_for
+
+    def slow_list_for(principal: Any) -> Any:
+        if _armed("slow-unit"):
+            if is_postgres():
+                database.execute_sql(f"SELECT pg_sleep({SLOW_SECONDS})")
+            else:
+                time.sleep(SLOW_SECONDS)
+        return list_for(principal)
+
+    devices.list_for = slow_list_for  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

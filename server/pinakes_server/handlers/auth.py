@@ -10,6 +10,7 @@ from .._generated import models
 from ..auth import DeviceBinding, TokenCodec
 from ..services import users
 from ..services.throttle import SignInThrottle
+from ..storage.units import unit
 from .io import parse, principal, render
 from .registry import operation
 
@@ -61,12 +62,12 @@ async def login(request: Request) -> HTTPResponse:
 async def device_login(request: Request) -> HTTPResponse:
     body = parse(request, models.DeviceLogin)
     with _sign_in(request, ""):  # device tokens are counted under one name
-        device = users.device_for_token(body.device_token)
+        device = await unit(users.device_for_token, body.device_token)
     return _token(request, device.user_id, users.device_binding(device))
 
 
 @operation("get_me")
 async def get_me(request: Request) -> HTTPResponse:
     caller = principal(request)
-    user = users.get_user(caller.user_id)
+    user = await unit(users.get_user, caller.user_id)
     return render(models.Me(user=user_view(user), device_id=caller.device_id))

@@ -9,6 +9,7 @@ from sanic import HTTPResponse, Request
 from .._generated import models
 from ..services import conflicts, devices
 from ..storage.tables import Conflict
+from ..storage.units import unit
 from .io import parse, principal, render
 from .registry import operation
 
@@ -30,14 +31,16 @@ def conflict_view(row: Conflict) -> models.Conflict:
 async def list_conflicts(request: Request) -> HTTPResponse:
     caller = principal(request)
     device_id = request.args.get("device_id")
-    device = devices.get(caller, uuid.UUID(device_id)) if device_id else None
-    return render([conflict_view(c) for c in conflicts.list_open(caller, device)])
+    device = await unit(devices.get, caller, uuid.UUID(device_id)) if device_id else None
+    return render([conflict_view(c) for c in await unit(conflicts.list_open, caller, device)])
 
 
 @operation("resolve_conflict")
 async def resolve_conflict(request: Request, id: str) -> HTTPResponse:
     body = parse(request, models.ResolveRequest)
-    conflict, last_seq = conflicts.resolve(principal(request), uuid.UUID(id), body.resolution.value)
+    conflict, last_seq = await unit(
+        conflicts.resolve, principal(request), uuid.UUID(id), body.resolution.value
+    )
     if last_seq is not None:
         request.app.ctx.notifier.publish(conflict.user_id, last_seq)
     return render(conflict_view(conflict))

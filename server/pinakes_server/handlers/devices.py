@@ -9,6 +9,7 @@ from sanic import HTTPResponse, Request
 from .._generated import models
 from ..services import devices
 from ..storage.tables import Device
+from ..storage.units import unit
 from .io import no_content, parse, principal, render
 from .registry import operation
 
@@ -32,33 +33,35 @@ def device_view(device: Device) -> models.Device:
 @operation("register_device")
 async def register_device(request: Request) -> HTTPResponse:
     body = parse(request, models.DeviceCreate)
-    device, token = devices.register(principal(request), body.model_dump(mode="json"))
+    fields = body.model_dump(mode="json")
+    device, token = await unit(devices.register, principal(request), fields)
     return render(models.DeviceRegistration(device=device_view(device), device_token=token))
 
 
 @operation("list_devices")
 async def list_devices(request: Request) -> HTTPResponse:
-    return render([device_view(d) for d in devices.list_for(principal(request))])
+    return render([device_view(d) for d in await unit(devices.list_for, principal(request))])
 
 
 @operation("get_device")
 async def get_device(request: Request, id: str) -> HTTPResponse:
-    return render(device_view(devices.get(principal(request), uuid.UUID(id))))
+    return render(device_view(await unit(devices.get, principal(request), uuid.UUID(id))))
 
 
 @operation("update_device")
 async def update_device(request: Request, id: str) -> HTTPResponse:
     changes = parse(request, models.DeviceUpdate).model_dump(mode="json", exclude_unset=True)
-    return render(device_view(devices.update(principal(request), uuid.UUID(id), changes)))
+    device = await unit(devices.update, principal(request), uuid.UUID(id), changes)
+    return render(device_view(device))
 
 
 @operation("delete_device")
 async def delete_device(request: Request, id: str) -> HTTPResponse:
-    devices.delete(principal(request), uuid.UUID(id))
+    await unit(devices.delete, principal(request), uuid.UUID(id))
     return no_content()
 
 
 @operation("regenerate_device_token")
 async def regenerate_device_token(request: Request, id: str) -> HTTPResponse:
-    token = devices.regenerate_token(principal(request), uuid.UUID(id))
+    token = await unit(devices.regenerate_token, principal(request), uuid.UUID(id))
     return render(models.DeviceToken(device_token=token))

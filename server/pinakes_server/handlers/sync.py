@@ -12,6 +12,7 @@ from ..services.notifier import ChangeNotifier
 from ..services.report import apply_report, checked_change
 from ..storage.paths import checked_path
 from ..storage.tables import ChangeLog, FileState
+from ..storage.units import unit
 from .conflicts import conflict_view
 from .io import parse, principal, render
 from .registry import operation
@@ -46,9 +47,9 @@ def _notifier(request: Request) -> ChangeNotifier:
 async def report_changes(request: Request) -> HTTPResponse:
     body = parse(request, models.ReportRequest)
     caller = principal(request)
-    device = devices.acting_device(caller, body.device_id, "body.device_id")
+    device = await unit(devices.acting_device, caller, body.device_id, "body.device_id")
     changes = [checked_change(i, change.model_dump()) for i, change in enumerate(body.changes)]
-    result = apply_report(caller.user_id, device.id, changes)
+    result = await unit(apply_report, caller.user_id, device.id, changes)
     if result.last_seq is not None:
         _notifier(request).publish(caller.user_id, result.last_seq)
     return render(
@@ -70,14 +71,14 @@ async def get_changes(request: Request) -> HTTPResponse:
     caller = principal(request)
     default_cursor = 0
     if caller.device_id is not None:
-        default_cursor = devices.get(caller, caller.device_id).sync_cursor
+        default_cursor = (await unit(devices.get, caller, caller.device_id)).sync_cursor
     cursor = _int_arg(request, "cursor", default_cursor)
     limit = _int_arg(request, "limit", 100)
     wait = min(_int_arg(request, "wait", 0), request.app.ctx.config.long_poll_max_seconds)
-    page = feed.changes_since(caller.user_id, cursor, limit)
+    page = await unit(feed.changes_since, caller.user_id, cursor, limit)
     if not page.changes and wait > 0:
         await _notifier(request).wait(caller.user_id, cursor, wait)
-        page = feed.changes_since(caller.user_id, cursor, limit)
+        page = await unit(feed.changes_since, caller.user_id, cursor, limit)
     return render(
         models.ChangesPage(
             changes=[change_view(c) for c in page.changes],
@@ -93,7 +94,7 @@ async def list_files(request: Request) -> HTTPResponse:
     after = request.args.get("after")
     if after is not None:
         after = checked_path(after, "query.after")
-    page = feed.live_files(caller.user_id, after, _int_arg(request, "limit", 500))
+    page = await unit(feed.live_files, caller.user_id, after, _int_arg(request, "limit", 500))
     return render(
         models.FilesPage(
             files=[file_view(f) for f in page.files],
@@ -106,6 +107,6 @@ async def list_files(request: Request) -> HTTPResponse:
 @operation("ack_changes")
 async def ack_changes(request: Request) -> HTTPResponse:
     body = parse(request, models.AckRequest)
-    device = devices.acting_device(principal(request), body.device_id, "body.device_id")
-    device = feed.acknowledge(device, body.cursor)
+    device = await unit(devices.acting_device, principal(request), body.device_id, "body.device_id")
+    device = await unit(feed.acknowledge, device, body.cursor)
     return render(models.AckResult(device_id=uuid.UUID(str(device.id)), cursor=device.sync_cursor))

@@ -13,13 +13,14 @@ from .._generated import models
 from ..services import devices, uploads
 from ..storage.paths import checked_path
 from ..storage.tables import UploadSession
+from ..storage.units import unit
 from .conflicts import conflict_view
 from .io import no_content, parse, principal, render
 from .registry import operation
 
 
-def session_view(session: UploadSession) -> models.UploadSession:
-    indexes, size = uploads.received(session)
+async def session_view(session: UploadSession) -> models.UploadSession:
+    indexes, size = await unit(uploads.received, session)
     return models.UploadSession(
         id=session.id, target_path=session.target_path, expected_hash=session.expected_hash,
         expected_size=session.expected_size, chunk_size=session.chunk_size,
@@ -55,8 +56,9 @@ def _content_length(request: Request) -> int | None:
 @operation("create_upload")
 async def create_upload(request: Request) -> HTTPResponse:
     body = parse(request, models.UploadCreate)
-    device = devices.acting_device(principal(request), body.device_id, "body.device_id")
-    session = uploads.create(
+    device = await unit(devices.acting_device, principal(request), body.device_id, "body.device_id")
+    session = await unit(
+        uploads.create,
         request.app.ctx.config,
         request.app.ctx.blobs,
         device,
@@ -67,12 +69,12 @@ async def create_upload(request: Request) -> HTTPResponse:
         mtime=body.mtime,
         base_version=body.base_version,
     )
-    return render(session_view(session))
+    return render(await session_view(session))
 
 
 @operation("get_upload")
 async def get_upload(request: Request, id: str) -> HTTPResponse:
-    return render(session_view(uploads.find(principal(request), uuid.UUID(id))))
+    return render(await session_view(await unit(uploads.find, principal(request), uuid.UUID(id))))
 
 
 @operation("cancel_upload")
@@ -93,7 +95,7 @@ async def upload_chunk(request: Request, id: str, index: str) -> HTTPResponse:
         uploads.parse_digest(request.headers.get("content-digest")),
         _body(request),
     )
-    indexes, size = uploads.received(session)
+    indexes, size = await unit(uploads.received, session)
     return render(
         models.ChunkReceipt(chunk_index=int(index), received_chunks=indexes, bytes_received=size)
     )
@@ -110,7 +112,7 @@ async def complete_upload(request: Request, id: str) -> HTTPResponse:
         file = models.UploadedFile(path=path, version=version, content_hash=content_hash, size=size)
     return render(
         models.UploadResult(
-            session=session_view(done.session),
+            session=await session_view(done.session),
             file=file,
             conflict=conflict_view(done.conflict) if done.conflict else None,
         )

@@ -16,10 +16,11 @@ from .. import auth
 from ..errors import ApiError, Unauthorized, ValidationFailed, render_error
 from ..handlers.registry import Handler
 from ..services import users
+from ..storage.units import unit
 from .spec import MULTI_SEGMENT_PARAMS, AuthMode, Operation
 
 
-def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
+async def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
     """401 decided from the header alone, before any body is looked at."""
     if mode is AuthMode.NONE:
         return None
@@ -28,7 +29,7 @@ def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
         if mode is AuthMode.REQUIRED:
             raise Unauthorized("a bearer token is required")
         return None
-    return users.principal_for(request.app.ctx.tokens.decode(token))
+    return await unit(users.principal_for, request.app.ctx.tokens.decode(token))
 
 
 def _decoded(raw_params: dict[str, str]) -> dict[str, str]:
@@ -47,7 +48,7 @@ def guard(operation: Operation, handler: Handler) -> Handler:
     @wraps(handler)
     async def guarded(request: Request, **raw_params: str) -> HTTPResponse | None:
         request.ctx.operation = operation
-        request.ctx.principal = _principal(request, operation.auth)
+        request.ctx.principal = await _principal(request, operation.auth)
         request.ctx.params = params = _decoded(raw_params)
         request.app.ctx.contract.check_request(request, operation, params)
         return await handler(request, **params)

@@ -15,6 +15,7 @@ import psycopg
 
 from ..storage.db import CHANGES_CHANNEL
 from ..storage.tables import UserSeq
+from ..storage.units import unit
 
 log = logging.getLogger("pinakes.notifier")
 POLL_INTERVAL = 0.01
@@ -49,13 +50,12 @@ class ChangeNotifier:
                 if not waiting:
                     del self._waiters[user_id]
 
-    def poll_once(self) -> None:
+    async def poll_once(self) -> None:
         users = list(self._waiters)
         if not users:
             return
-        rows = UserSeq.select(UserSeq.user, UserSeq.last_seq).where(UserSeq.user.in_(users))
-        for row in rows:
-            self.publish(row.user_id, row.last_seq)
+        for user_id, last_seq in await unit(_last_seqs, users):
+            self.publish(user_id, last_seq)
 
     async def run(self) -> None:
         """The per-process poller, and listener on PostgreSQL; cancelled at shutdown."""
@@ -66,7 +66,7 @@ class ChangeNotifier:
         while True:
             await asyncio.sleep(self.poll_interval)
             try:
-                self.poll_once()
+                await self.poll_once()
             except Exception:  # a failed tick must not end wake-ups for good
                 log.exception("long-poll tick failed")
 
@@ -76,7 +76,7 @@ class ChangeNotifier:
             try:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANGES_CHANNEL}")
-                    self.poll_once()  # what committed while nobody listened
+                    await self.poll_once()  # what committed while nobody listened
                     async for note in conn.notifies():
                         user, _, seq = note.payload.partition(":")
                         self.publish(uuid.UUID(user), int(seq))
@@ -85,3 +85,8 @@ class ChangeNotifier:
             except Exception:
                 log.exception("listening for changes failed; polling until reconnected")
             await asyncio.sleep(RECONNECT_SECONDS)
+
+
+def _last_seqs(users: list[uuid.UUID]) -> list[tuple[uuid.UUID, int]]:
+    query = UserSeq.select(UserSeq.user, UserSeq.last_seq).where(UserSeq.user.in_(users))
+    return [(row.user_id, row.last_seq) for row in query]

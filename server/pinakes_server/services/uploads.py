@@ -29,6 +29,7 @@ from ..errors import ApiError, NotFound, ValidationFailed
 from ..storage.blobs import BlobStore
 from ..storage.db import write_transaction
 from ..storage.tables import Conflict, Device, UploadChunk, UploadSession, UserBlob, utcnow
+from ..storage.units import unit
 from .ledger import lock_library
 from .report import Change, apply_report
 from .running_hash import RUNNING
@@ -208,7 +209,7 @@ async def write_chunk(
     digest: bytes | None,
     body: AsyncIterator[bytes],
 ) -> UploadSession:
-    session = find(principal, session_id)
+    session = await unit(find, principal, session_id)
     if session.status not in OPEN:
         raise _closed(session)
     if index >= session.chunk_count:
@@ -222,28 +223,32 @@ async def write_chunk(
         raise ValidationFailed.at("body", f"chunk {index} must be exactly {expected} bytes")
     try:
         async with locked(store.part_path(session.id), exclusive=False) as fd:
-            session = _refresh(session)
+            session = await unit(_refresh, session)
             if session.status not in OPEN:
                 raise _closed(session)
             RUNNING.starting(store, session.id, index)  # no write begins unrecorded
             try:
                 await _write_at(fd, index * session.chunk_size, expected, digest, body)
-                with write_transaction():
-                    UploadChunk.insert(session=session.id, index=index, size=expected).on_conflict(
-                        conflict_target=[UploadChunk.session, UploadChunk.index],
-                        preserve=[UploadChunk.size],
-                    ).execute()
-                    session.status = "in_progress"
-                    session.expires_at = utcnow() + timedelta(seconds=config.upload_ttl_seconds)
-                    session.save()
+                await unit(_record_chunk, session, index, expected, config.upload_ttl_seconds)
             except BaseException:
                 RUNNING.failed(session.id, index)
                 raise
             # Still under the shared lock: complete cannot take the file away meanwhile.
             await RUNNING.landed(store, session.id, index, session.chunk_size)
     except FileNotFoundError:
-        raise _closed(_refresh(session)) from None
+        raise _closed(await unit(_refresh, session)) from None
     return session
+
+
+def _record_chunk(session: UploadSession, index: int, size: int, ttl_seconds: int) -> None:
+    with write_transaction():
+        UploadChunk.insert(session=session.id, index=index, size=size).on_conflict(
+            conflict_target=[UploadChunk.session, UploadChunk.index],
+            preserve=[UploadChunk.size],
+        ).execute()
+        session.status = "in_progress"
+        session.expires_at = utcnow() + timedelta(seconds=ttl_seconds)
+        session.save()
 
 
 async def _write_at(
@@ -268,17 +273,17 @@ async def _write_at(
 
 
 async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> None:
-    session = find(principal, session_id)
+    session = await unit(find, principal, session_id)
     if session.status not in OPEN:
         raise _closed(session)
     try:
         async with locked(store.part_path(session.id), exclusive=True):
-            session = _refresh(session)
+            session = await unit(_refresh, session)
             if session.status not in OPEN:
                 raise _closed(session)
-            _close(store, session, "cancelled")
+            await unit(_close, store, session, "cancelled")
     except FileNotFoundError:
-        raise _closed(_refresh(session)) from None
+        raise _closed(await unit(_refresh, session)) from None
 
 
 @contextlib.contextmanager
@@ -385,12 +390,12 @@ def result_of(session: UploadSession) -> Completion:
 
 
 async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> Completion:
-    session = find(principal, session_id)
+    session = await unit(find, principal, session_id)
     if session.status == "completed":
-        return result_of(session)
+        return await unit(result_of, session)
     if session.status not in OPEN:
         raise _closed(session)
-    indexes, _ = received(session)
+    indexes, _ = await unit(received, session)
     missing = sorted(set(range(session.chunk_count)) - set(indexes))
     if missing:
         raise UploadIncomplete(f"{len(missing)} chunk(s) missing", missing_chunks=missing[:10_000])
@@ -398,9 +403,9 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
     loop = asyncio.get_running_loop()
     try:
         async with locked(part, exclusive=True):
-            session = _refresh(session)
+            session = await unit(_refresh, session)
             if session.status == "completed":
-                return result_of(session)
+                return await unit(result_of, session)
             if session.status not in OPEN:
                 raise _closed(session)
             running = await RUNNING.digest(store, session.id, session.chunk_count)
@@ -409,7 +414,7 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
             else:
                 content_hash, size = await loop.run_in_executor(None, _hash_file, part)
             if (content_hash, size) != (session.expected_hash, session.expected_size):
-                _close(store, session, "failed")
+                await unit(_close, store, session, "failed")
                 raise HashMismatch(
                     f"the bytes hash to {content_hash} ({size} bytes), not the expected "
                     f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
@@ -417,16 +422,16 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
             try:
                 await loop.run_in_executor(None, store.promote, part, content_hash)
             except OSError:
-                _restage(session)
+                await unit(_restage, session)
                 raise
-            return _applied(store, session)
+            return await unit(_applied, store, session)
     except FileNotFoundError:
         # Killed between promoting the blob and committing? The bytes are then stored.
-        session = _refresh(session)
+        session = await unit(_refresh, session)
         if session.status == "completed":
-            return result_of(session)
+            return await unit(result_of, session)
         if session.status in OPEN and store.has(session.expected_hash):
-            return _applied(store, session)
+            return await unit(_applied, store, session)
         raise _closed(session) from None
 
 

@@ -15,6 +15,7 @@ from ..errors import Conflict, Forbidden, Unauthorized
 from ..storage.db import lock_table, write_transaction
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, User, UserSeq, utcnow
+from ..storage.units import unit
 from . import credentials
 
 log = logging.getLogger("pinakes.users")
@@ -42,8 +43,14 @@ async def register(
     username: str, password: str, actor: Principal | None, open_registration: bool
 ) -> User:
     """The first user becomes admin; later ones need open registration or an admin."""
-    _check_may_register(actor, open_registration)  # before paying for the hash
+    await unit(_check_may_register, actor, open_registration)  # before paying for the hash
     password_hash = await _off_loop(credentials.hash_password, password)
+    return await unit(_create_user, username, password_hash, actor, open_registration)
+
+
+def _create_user(
+    username: str, password_hash: str, actor: Principal | None, open_registration: bool
+) -> User:
     with write_transaction():
         lock_table(User)  # one first user, whichever process registers at the same moment
         first = _check_may_register(actor, open_registration)  # again, under the write lock
@@ -61,7 +68,7 @@ async def register(
 
 
 async def authenticate_password(username: str, password: str) -> User:
-    user = User.get_or_none(User.username_key == username.casefold())
+    user = await unit(User.get_or_none, User.username_key == username.casefold())
     stored = user.password_hash if user is not None else None
     # Verified even for an unknown name, so the answer takes as long either way.
     matches = await _off_loop(credentials.verify_password, stored, password)
