@@ -4,6 +4,8 @@ own would."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,30 @@ def test_prepared_selects_find_exactly_what_peewee_would(tmp_path: Path, asked: 
             assert _USER.first(key="nobody") is None
         finally:
             close_database()
+
+
+def test_open_blobs_keep_the_most_recently_read_descriptors(tmp_path: Path) -> None:
+    from pinakes_server.storage.blobs import BlobStore, OpenBlobs
+
+    store = BlobStore(tmp_path)
+    hashes = []
+    for data in (b"one", b"two", b"three"):
+        content_hash = hashlib.sha256(data).hexdigest()
+        store.blob_path(content_hash).parent.mkdir(parents=True, exist_ok=True)
+        store.blob_path(content_hash).write_bytes(data)
+        hashes.append(content_hash)
+    kept = OpenBlobs(store, size=2)
+    first = kept.fd(hashes[0])
+    assert kept.fd(hashes[0]) == first and os.pread(first, 3, 0) == b"one"
+    second = kept.fd(hashes[1])
+    kept.fd(hashes[0])  # used again: the second is now the oldest
+    kept.fd(hashes[2])
+    with pytest.raises(OSError):
+        os.fstat(second)  # evicted, and closed
+    assert os.pread(kept.fd(hashes[0]), 3, 0) == b"one"  # still open, the same descriptor
+    assert kept.fd(hashes[0]) == first
+    with pytest.raises(FileNotFoundError):
+        kept.fd("0" * 64)
+    kept.close()
+    with pytest.raises(OSError):
+        os.fstat(first)

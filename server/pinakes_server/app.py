@@ -21,7 +21,7 @@ from .routing import register_routes
 from .services import uploads
 from .services.notifier import ChangeNotifier
 from .services.throttle import SignInThrottle
-from .storage.blobs import BlobStore
+from .storage.blobs import BlobStore, OpenBlobs
 from .storage.db import close_database, is_postgres, open_database
 from .storage.units import stop_units, unit
 
@@ -92,6 +92,7 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
         app.ctx.sign_ins = SignInThrottle(config.sign_in_failures, config.sign_in_window_seconds)
         app.ctx.notifier = ChangeNotifier(listen_url=config.database_url if is_postgres() else None)
         app.ctx.blobs = BlobStore(config.data_dir)
+        app.ctx.open_blobs = OpenBlobs(app.ctx.blobs)
         staged, orphans = uploads.sweep(app.ctx.blobs)
         if staged or orphans:
             log.info("swept %d staging file(s) and %d unowned blob(s)", staged, orphans)
@@ -104,6 +105,7 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
 
     @app.after_server_stop
     async def close_store(app: Sanic) -> None:
+        app.ctx.open_blobs.close()
         stop_units()
         close_database()
 

@@ -68,17 +68,20 @@ async def download(request: Request, path: str) -> HTTPResponse | None:
     content_type = mimetypes.guess_type(row.path)[0] or "application/octet-stream"
     if request.method == "HEAD":
         return HTTPResponse(status=status, headers=headers, content_type=content_type)
-    blob = request.app.ctx.blobs.blob_path(row.content_hash)
+    missing = ApiError(f"the bytes of {row.path!r} are missing from the blob store")
+    if length <= READ_BLOCK:  # one block: one plain response from a descriptor kept open
+        try:
+            fd = request.app.ctx.open_blobs.fd(row.content_hash)
+        except FileNotFoundError:
+            raise missing from None
+        return HTTPResponse(
+            _read(fd, start, length), status=status, headers=headers, content_type=content_type
+        )
     try:
-        fd = os.open(blob, os.O_RDONLY)
+        fd = os.open(request.app.ctx.blobs.blob_path(row.content_hash), os.O_RDONLY)
     except FileNotFoundError:
-        raise ApiError(f"the bytes of {row.path!r} are missing from the blob store") from None
+        raise missing from None
     try:
-        if length <= READ_BLOCK:  # one block: one plain response, no streaming round trips
-            return HTTPResponse(
-                _read(fd, start, length), status=status, headers=headers,
-                content_type=content_type,
-            )  # fmt: skip
         response = await request.respond(status=status, headers=headers, content_type=content_type)
         offset, end = start, start + length
         while offset < end:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,3 +82,32 @@ class BlobStore:
                 fsync_dir(directory.parent)
         os.replace(part, target)
         fsync_dir(target.parent)
+
+
+class OpenBlobs:
+    """Descriptors of recently read blobs, kept open (least recently used go first).
+
+    Blobs never change once stored, so a small range is one `os.pread` on a descriptor that is
+    already open: no open, no close, no thread hop. Only callers that finish with the
+    descriptor before they next await may use it (a streamed body opens its own).
+    """
+
+    def __init__(self, store: BlobStore, size: int = 64) -> None:
+        self._store, self._size = store, size
+        self._open: OrderedDict[str, int] = OrderedDict()
+
+    def fd(self, content_hash: str) -> int:
+        """FileNotFoundError when the blob is not on disk."""
+        fd = self._open.get(content_hash)
+        if fd is not None:
+            self._open.move_to_end(content_hash)
+            return fd
+        fd = os.open(self._store.blob_path(content_hash), os.O_RDONLY | os.O_CLOEXEC)
+        self._open[content_hash] = fd
+        while len(self._open) > self._size:
+            os.close(self._open.popitem(last=False)[1])
+        return fd
+
+    def close(self) -> None:
+        while self._open:
+            os.close(self._open.popitem()[1])
