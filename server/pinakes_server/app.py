@@ -21,9 +21,9 @@ from .routing import register_routes
 from .services import uploads
 from .services.notifier import ChangeNotifier
 from .services.throttle import SignInThrottle
+from .services.units import stop_units, unit
 from .storage.blobs import BlobStore, OpenBlobs
 from .storage.db import close_database, is_postgres, open_database
-from .storage.units import stop_units, unit
 
 COLLECT_INTERVAL_SECONDS = 60
 log = logging.getLogger("pinakes.app")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from contextlib import AbstractContextManager
 
 from sanic import HTTPResponse, Request
@@ -10,25 +11,21 @@ from .._generated import models
 from ..auth import DeviceBinding, TokenCodec
 from ..services import users
 from ..services.throttle import SignInThrottle
-from ..storage.units import unit
+from ..services.units import unit
 from .io import parse, principal, render
 from .registry import operation
 
 
-def _token(request: Request, user_id: object, device: DeviceBinding | None = None) -> HTTPResponse:
+def _token(
+    request: Request, user_id: uuid.UUID, device: DeviceBinding | None = None
+) -> HTTPResponse:
     codec: TokenCodec = request.app.ctx.tokens
     return render(
-        models.Token(
-            access_token=codec.issue(user_id, device),  # type: ignore[arg-type]
-            token_type=models.TokenType.Bearer,
-            expires_in=codec.ttl_seconds,
-        )
-    )
-
-
-def user_view(user: users.User) -> models.User:
-    return models.User(
-        id=user.id, username=user.username, is_admin=user.is_admin, created_at=user.created_at
+        {
+            "access_token": codec.issue(user_id, device),
+            "token_type": "Bearer",
+            "expires_in": codec.ttl_seconds,
+        }
     )
 
 
@@ -41,7 +38,7 @@ async def register_user(request: Request) -> HTTPResponse:
         actor=request.ctx.principal,
         open_registration=request.app.ctx.config.open_registration,
     )
-    return render(user_view(user), status=201)
+    return render(user, status=201)
 
 
 def _sign_in(request: Request, name: str) -> AbstractContextManager[None]:
@@ -62,12 +59,12 @@ async def login(request: Request) -> HTTPResponse:
 async def device_login(request: Request) -> HTTPResponse:
     body = parse(request, models.DeviceLogin)
     with _sign_in(request, ""):  # device tokens are counted under one name
-        device = await unit(users.device_for_token, body.device_token)
-    return _token(request, device.user_id, users.device_binding(device))
+        user_id, binding = await unit(users.device_for_token, body.device_token)
+    return _token(request, user_id, binding)
 
 
 @operation("get_me")
 async def get_me(request: Request) -> HTTPResponse:
     caller = principal(request)
     user = await unit(users.get_user, caller.user_id)
-    return render(models.Me(user=user_view(user), device_id=caller.device_id))
+    return render({"user": user, "device_id": caller.device_id})

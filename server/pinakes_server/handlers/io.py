@@ -1,8 +1,8 @@
-"""Parsing validated bodies into generated models and rendering models as JSON responses."""
+"""Parsing validated bodies into generated models, and rendering services' plain records
+(dataclasses, dicts, lists of them) as JSON with orjson."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TypeVar
 
 import orjson
@@ -31,11 +31,9 @@ def parse(request: Request, model: type[M]) -> M:
         raise ValidationFailed("the body does not match its schema", issues) from None
 
 
-def render(payload: BaseModel | Sequence[BaseModel], status: int = 200) -> HTTPResponse:
-    if isinstance(payload, BaseModel):
-        body = payload.model_dump_json().encode()
-    else:
-        body = orjson.dumps([item.model_dump(mode="json") for item in payload])
+def render(payload: object, status: int = 200) -> HTTPResponse:
+    """UUIDs as strings, times as RFC 3339 with `Z`: what the contract's formats say."""
+    body = orjson.dumps(payload, option=orjson.OPT_UTC_Z)
     return HTTPResponse(body, status=status, content_type="application/json")
 
 

@@ -10,24 +10,10 @@ from sanic import HTTPResponse, Request
 from sanic.exceptions import RequestTimeout
 
 from .._generated import models
-from ..services import devices, uploads
-from ..storage.paths import checked_path
-from ..storage.tables import UploadSession
-from ..storage.units import unit
-from .conflicts import conflict_view
+from ..services import uploads
+from ..services.units import unit
 from .io import no_content, parse, principal, render
 from .registry import operation
-
-
-async def session_view(session: UploadSession) -> models.UploadSession:
-    indexes, size = await unit(uploads.received, session)
-    return models.UploadSession(
-        id=session.id, target_path=session.target_path, expected_hash=session.expected_hash,
-        expected_size=session.expected_size, chunk_size=session.chunk_size,
-        chunk_count=session.chunk_count, received_chunks=indexes, bytes_received=size,
-        status=models.UploadStatus(session.status), created_at=session.created_at,
-        expires_at=session.expires_at,
-    )  # fmt: skip
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:
@@ -56,25 +42,25 @@ def _content_length(request: Request) -> int | None:
 @operation("create_upload")
 async def create_upload(request: Request) -> HTTPResponse:
     body = parse(request, models.UploadCreate)
-    device = await unit(devices.acting_device, principal(request), body.device_id, "body.device_id")
     session = await unit(
         uploads.create,
         request.app.ctx.config,
         request.app.ctx.blobs,
-        device,
-        target_path=checked_path(body.target_path, "body.target_path"),
+        principal(request),
+        body.device_id,
+        target_path=body.target_path,
         expected_hash=body.expected_hash,
         expected_size=body.expected_size,
         chunk_size=body.chunk_size,
         mtime=body.mtime,
         base_version=body.base_version,
     )
-    return render(await session_view(session))
+    return render(session)
 
 
 @operation("get_upload")
 async def get_upload(request: Request, id: str) -> HTTPResponse:
-    return render(await session_view(await unit(uploads.find, principal(request), uuid.UUID(id))))
+    return render(await unit(uploads.status, principal(request), uuid.UUID(id)))
 
 
 @operation("cancel_upload")
@@ -85,7 +71,7 @@ async def cancel_upload(request: Request, id: str) -> HTTPResponse:
 
 @operation("upload_chunk")
 async def upload_chunk(request: Request, id: str, index: str) -> HTTPResponse:
-    session = await uploads.write_chunk(
+    receipt = await uploads.write_chunk(
         request.app.ctx.config,
         request.app.ctx.blobs,
         principal(request),
@@ -95,25 +81,12 @@ async def upload_chunk(request: Request, id: str, index: str) -> HTTPResponse:
         uploads.parse_digest(request.headers.get("content-digest")),
         _body(request),
     )
-    indexes, size = await unit(uploads.received, session)
-    return render(
-        models.ChunkReceipt(chunk_index=int(index), received_chunks=indexes, bytes_received=size)
-    )
+    return render(receipt)
 
 
 @operation("complete_upload")
 async def complete_upload(request: Request, id: str) -> HTTPResponse:
     done = await uploads.complete(request.app.ctx.blobs, principal(request), uuid.UUID(id))
     if done.last_seq is not None:
-        request.app.ctx.notifier.publish(done.session.user_id, done.last_seq)
-    file = None
-    if done.file is not None:
-        path, version, content_hash, size = done.file
-        file = models.UploadedFile(path=path, version=version, content_hash=content_hash, size=size)
-    return render(
-        models.UploadResult(
-            session=await session_view(done.session),
-            file=file,
-            conflict=conflict_view(done.conflict) if done.conflict else None,
-        )
-    )
+        request.app.ctx.notifier.publish(done.user_id, done.last_seq)
+    return render(done.result)

@@ -16,7 +16,7 @@ from .. import auth
 from ..errors import ApiError, Unauthorized, ValidationFailed, render_error
 from ..handlers.registry import Handler
 from ..services import users
-from ..storage.units import unit
+from ..services.units import unit
 from .spec import MULTI_SEGMENT_PARAMS, AuthMode, Operation
 
 

@@ -14,19 +14,21 @@ from ..auth import Principal
 from ..errors import Conflict as ConflictError
 from ..errors import NotFound
 from ..storage.db import write_transaction
-from ..storage.tables import Conflict, Device, utcnow
+from ..storage.tables import Conflict, utcnow
 from .conflict_names import conflict_copy_path
+from .devices import get as get_device
 from .ledger import Ledger, lock_library
+from .records import ConflictRecord
 from .report import stored_sizes
 
 
-def list_open(principal: Principal, device: Device | None) -> list[Conflict]:
+def list_open(principal: Principal, device_id: uuid.UUID | None) -> list[ConflictRecord]:
     query = Conflict.select().where(
         (Conflict.user == principal.user_id) & Conflict.resolved_at.is_null()
     )
-    if device is not None:
-        query = query.where(Conflict.device == device.id)
-    return list(query.order_by(Conflict.detected_at, Conflict.id))
+    if device_id is not None:
+        query = query.where(Conflict.device == get_device(principal, device_id).id)
+    return [ConflictRecord.of(c) for c in query.order_by(Conflict.detected_at, Conflict.id)]
 
 
 def _missing_bytes(what: str) -> ConflictError:
@@ -109,7 +111,7 @@ RESOLVERS = {"keep_remote": _keep_remote, "keep_local": _keep_local, "keep_both"
 
 def resolve(
     principal: Principal, conflict_id: uuid.UUID, resolution: str
-) -> tuple[Conflict, int | None]:
+) -> tuple[ConflictRecord, int | None]:
     """The resolved conflict and the user's last seq when resolving changed files."""
     with write_transaction():
         lock_library(principal.user_id)  # before reading: a second resolver waits, then sees it
@@ -125,4 +127,4 @@ def resolve(
         conflict.resolved_at = utcnow()
         conflict.resolution = resolution
         conflict.save()
-        return conflict, ledger.commit(conflict.device_id)
+        return ConflictRecord.of(conflict), ledger.commit(conflict.device_id)

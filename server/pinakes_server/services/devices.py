@@ -11,17 +11,18 @@ from ..storage.db import write_transaction
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, utcnow
 from . import credentials
+from .records import DeviceRecord
 
 UPDATABLE = ("name", "enabled", "os_info", "client_version")
 
 
-def register(principal: Principal, fields: dict[str, Any]) -> tuple[Device, str]:
+def register(principal: Principal, fields: dict[str, Any]) -> tuple[DeviceRecord, str]:
     if principal.device_id is not None:
         raise Forbidden("registering a device needs the user's own (login) token")
     token, token_hash = credentials.new_device_token()
     with write_transaction():
         device = Device.create(user=principal.user_id, token_hash=token_hash, **fields)
-    return device, token
+    return DeviceRecord.of(device), token
 
 
 _DEVICES_OF_USER = Prepared(
@@ -33,8 +34,12 @@ _DEVICES_OF_USER = Prepared(
 )
 
 
-def list_for(principal: Principal) -> list[Device]:
-    return _DEVICES_OF_USER.instances(user=principal.user_id)
+def list_for(principal: Principal) -> list[DeviceRecord]:
+    return [DeviceRecord.of(d) for d in _DEVICES_OF_USER.instances(user=principal.user_id)]
+
+
+def view(principal: Principal, device_id: uuid.UUID) -> DeviceRecord:
+    return DeviceRecord.of(get(principal, device_id))
 
 
 def get(principal: Principal, device_id: uuid.UUID) -> Device:
@@ -68,7 +73,7 @@ def get_changeable(principal: Principal, device_id: uuid.UUID) -> Device:
     return device
 
 
-def update(principal: Principal, device_id: uuid.UUID, changes: dict[str, Any]) -> Device:
+def update(principal: Principal, device_id: uuid.UUID, changes: dict[str, Any]) -> DeviceRecord:
     with write_transaction():
         device = get_changeable(principal, device_id)
         if device.enabled and changes.get("enabled") is False:
@@ -79,7 +84,7 @@ def update(principal: Principal, device_id: uuid.UUID, changes: dict[str, Any]) 
                 setattr(device, name, changes[name])
         device.updated_at = utcnow()
         device.save()
-    return device
+    return DeviceRecord.of(device)
 
 
 def delete(principal: Principal, device_id: uuid.UUID) -> None:

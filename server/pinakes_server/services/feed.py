@@ -8,29 +8,46 @@ from datetime import datetime
 
 import peewee
 
+from ..auth import Principal
 from ..errors import ApiError, NotFound, ValidationFailed
 from ..storage.db import write_transaction
+from ..storage.paths import checked_path
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import ChangeLog, Device, FileState, UserSeq, utcnow
+from . import devices
 from .ledger import last_seq
+from .records import ChangeRecord, FileRecord
 
 
 class CursorExpired(ApiError):
     status, type, title = 410, "cursor-expired", "Cursor expired"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ChangesPage:
-    changes: list[ChangeLog]
+    changes: list[ChangeRecord]
     cursor: int
     has_more: bool
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class FilesPage:
-    files: list[FileState]
+    files: list[FileRecord]
     next_after: str | None
     cursor: int
+
+
+@dataclass(frozen=True, slots=True)
+class AckResult:
+    device_id: uuid.UUID
+    cursor: int
+
+
+def default_cursor(principal: Principal) -> int:
+    """Where a feed read without a cursor starts: the device's acknowledged one, else 0."""
+    if principal.device_id is None:
+        return 0
+    return devices.get(principal, principal.device_id).sync_cursor
 
 
 def _horizon(user_id: uuid.UUID) -> tuple[int, int]:
@@ -62,19 +79,21 @@ def changes_since(user_id: uuid.UUID, cursor: int, limit: int) -> ChangesPage:
             "/sync/files and read on from its cursor"
         )
     rows = list(changes_query(user_id, cursor, limit + 1))
-    page = rows[:limit]
+    page = [ChangeRecord.of(row) for row in rows[:limit]]
     return ChangesPage(page, page[-1].seq if page else cursor, len(rows) > limit)
 
 
 def live_files(user_id: uuid.UUID, after: str | None, limit: int) -> FilesPage:
     # The cursor is read first: a change committed meanwhile is then both in the page and in
     # the feed after the cursor, and applying it twice is harmless; nothing can be missed.
+    if after is not None:
+        after = checked_path(after, "query.after")
     cursor = last_seq(user_id)
     query = FileState.select().where((FileState.user == user_id) & ~FileState.deleted)
     if after is not None:
         query = query.where(FileState.path > after)
     rows = list(query.order_by(FileState.path).limit(limit + 1))
-    page = rows[:limit]
+    page = [FileRecord.of(row) for row in rows[:limit]]
     return FilesPage(page, page[-1].path if len(rows) > limit else None, cursor)
 
 
@@ -98,15 +117,17 @@ _LIVE_FILE = Prepared(
 )
 
 
-def live_file(user_id: uuid.UUID, path: str) -> LiveFile:
+def live_file(user_id: uuid.UUID, raw_path: str) -> LiveFile:
     """The current version of a live file; a tombstone or unknown path is 404."""
+    path = checked_path(raw_path, "path.path")
     row = _LIVE_FILE.first(user=user_id, path=path)
     if row is None:
         raise NotFound(f"no file at {path!r}")
     return LiveFile(*row)
 
 
-def acknowledge(device: Device, cursor: int) -> Device:
+def acknowledge(principal: Principal, device_id: uuid.UUID | None, cursor: int) -> AckResult:
+    device = devices.acting_device(principal, device_id, "body.device_id")
     with write_transaction():
         newest = last_seq(device.user_id)
         if cursor > newest:
@@ -120,7 +141,7 @@ def acknowledge(device: Device, cursor: int) -> Device:
             ),
             last_sync_at=utcnow(),
         ).where(Device.id == device.id).execute()
-        return Device.get_by_id(device.id)
+        return AckResult(device.id, Device.get_by_id(device.id).sync_cursor)
 
 
 def compact() -> dict[uuid.UUID, int]:

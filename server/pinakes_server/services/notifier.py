@@ -15,7 +15,7 @@ import psycopg
 
 from ..storage.db import CHANGES_CHANNEL
 from ..storage.tables import UserSeq
-from ..storage.units import unit
+from .units import unit
 
 log = logging.getLogger("pinakes.notifier")
 POLL_INTERVAL = 0.01

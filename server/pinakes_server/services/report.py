@@ -11,12 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from ..auth import Principal
 from ..errors import ValidationFailed
 from ..storage.db import write_transaction
 from ..storage.paths import checked_path
 from ..storage.prepared import PreparedIn, slot
 from ..storage.tables import Conflict, UserBlob, utcnow
+from . import devices
 from .ledger import Clash, Entry, Ledger, State, lock_library
+from .records import ConflictRecord
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,37 @@ class ReportResult:
     conflicts: list[Conflict] = field(default_factory=list)
     upload_required: list[str] = field(default_factory=list)
     last_seq: int | None = None  # set when the report changed anything
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedRecord:
+    path: str
+    stored_path: str
+    version: int
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAnswer:
+    accepted: list[AcceptedRecord]
+    conflicts: list[ConflictRecord]
+    upload_required: list[str]
+
+
+def report_changes(
+    principal: Principal, device_id: uuid.UUID | None, raw_changes: list[dict]
+) -> tuple[ReportAnswer, int | None]:
+    """POST /sync/report for the acting device: the answer, and the user's last seq when the
+    report changed anything (for the long-polls to wake)."""
+    device = devices.acting_device(principal, device_id, "body.device_id")
+    changes = [checked_change(i, raw) for i, raw in enumerate(raw_changes)]
+    result = apply_report(principal.user_id, device.id, changes)
+    answer = ReportAnswer(
+        [AcceptedRecord(a.path, a.stored_path, a.version, a.seq) for a in result.accepted],
+        [ConflictRecord.of(c) for c in result.conflicts],
+        result.upload_required,
+    )
+    return answer, result.last_seq
 
 
 def checked_change(index: int, raw: dict) -> Change:

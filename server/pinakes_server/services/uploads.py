@@ -28,11 +28,14 @@ from ..config import Config
 from ..errors import ApiError, NotFound, ValidationFailed
 from ..storage.blobs import BlobStore
 from ..storage.db import write_transaction
-from ..storage.tables import Conflict, Device, UploadChunk, UploadSession, UserBlob, utcnow
-from ..storage.units import unit
+from ..storage.paths import checked_path
+from ..storage.tables import Conflict, UploadChunk, UploadSession, UserBlob, utcnow
+from . import devices
 from .ledger import lock_library
+from .records import ChunkReceipt, ConflictRecord, SessionRecord, UploadedFile, UploadResult
 from .report import Change, apply_report
 from .running_hash import RUNNING
+from .units import unit
 
 OPEN = ("pending", "in_progress")
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
@@ -71,23 +74,25 @@ class ChunkTooLarge(ApiError):
 
 @dataclass
 class Completion:
-    session: UploadSession
-    file: tuple[str, int, str, int] | None  # path, version, content_hash, size
-    conflict: Conflict | None
-    last_seq: int | None = None
+    result: UploadResult
+    user_id: uuid.UUID
+    last_seq: int | None = None  # set when completing changed the library
 
 
 def create(
     config: Config,
     store: BlobStore,
-    device: Device,
+    principal: Principal,
+    device_id: uuid.UUID | None,
     target_path: str,
     expected_hash: str,
     expected_size: int,
     chunk_size: int | None,
     mtime: datetime | None,
     base_version: int | None,
-) -> UploadSession:
+) -> SessionRecord:
+    device = devices.acting_device(principal, device_id, "body.device_id")
+    target_path = checked_path(target_path, "body.target_path")
     if expected_size > config.max_file_size:
         raise ChunkTooLarge(f"files may be at most {config.max_file_size} bytes")
     chunk_size = chunk_size or DEFAULT_CHUNK_SIZE
@@ -123,7 +128,15 @@ def create(
             expires_at=now + timedelta(seconds=config.upload_ttl_seconds),
         )
         store.create_part(session.id, expected_size)
-    return session
+    return SessionRecord.of(session, [], 0)
+
+
+def status(principal: Principal, session_id: uuid.UUID) -> SessionRecord:
+    return session_record(find(principal, session_id))
+
+
+def session_record(session: UploadSession) -> SessionRecord:
+    return SessionRecord.of(session, *received(session))
 
 
 def find(principal: Principal, session_id: uuid.UUID) -> UploadSession:
@@ -208,7 +221,7 @@ async def write_chunk(
     content_length: int | None,
     digest: bytes | None,
     body: AsyncIterator[bytes],
-) -> UploadSession:
+) -> ChunkReceipt:
     session = await unit(find, principal, session_id)
     if session.status not in OPEN:
         raise _closed(session)
@@ -237,7 +250,7 @@ async def write_chunk(
             await RUNNING.landed(store, session.id, index, session.chunk_size)
     except FileNotFoundError:
         raise _closed(await unit(_refresh, session)) from None
-    return session
+    return ChunkReceipt(index, *await unit(received, session))
 
 
 def _record_chunk(session: UploadSession, index: int, size: int, ttl_seconds: int) -> None:
@@ -383,10 +396,11 @@ def _hash_file(path: Path) -> tuple[str, int]:
 def result_of(session: UploadSession) -> Completion:
     file = None
     if session.result_version is not None:
-        file = (session.result_path or session.target_path, session.result_version,
-                session.expected_hash, session.expected_size)  # fmt: skip
+        file = UploadedFile(session.result_path or session.target_path, session.result_version,
+                            session.expected_hash, session.expected_size)  # fmt: skip
     conflict = Conflict.get_or_none(Conflict.id == session.result_conflict)
-    return Completion(session, file, conflict)
+    record = ConflictRecord.of(conflict) if conflict else None
+    return Completion(UploadResult(session_record(session), file, record), session.user_id)
 
 
 async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> Completion:

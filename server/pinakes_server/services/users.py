@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -15,8 +16,9 @@ from ..errors import Conflict, Forbidden, Unauthorized
 from ..storage.db import lock_table, write_transaction
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, User, UserSeq, utcnow
-from ..storage.units import unit
 from . import credentials
+from .records import UserRecord
+from .units import unit
 
 log = logging.getLogger("pinakes.users")
 
@@ -41,7 +43,7 @@ def _check_may_register(actor: Principal | None, open_registration: bool) -> boo
 
 async def register(
     username: str, password: str, actor: Principal | None, open_registration: bool
-) -> User:
+) -> UserRecord:
     """The first user becomes admin; later ones need open registration or an admin."""
     await unit(_check_may_register, actor, open_registration)  # before paying for the hash
     password_hash = await _off_loop(credentials.hash_password, password)
@@ -50,7 +52,7 @@ async def register(
 
 def _create_user(
     username: str, password_hash: str, actor: Principal | None, open_registration: bool
-) -> User:
+) -> UserRecord:
     with write_transaction():
         lock_table(User)  # one first user, whichever process registers at the same moment
         first = _check_may_register(actor, open_registration)  # again, under the write lock
@@ -64,28 +66,25 @@ def _create_user(
         except peewee.IntegrityError:
             raise Conflict(f"the username {username!r} is taken") from None
         UserSeq.create(user=user)
-        return user
+        return UserRecord.of(user)
 
 
-async def authenticate_password(username: str, password: str) -> User:
+async def authenticate_password(username: str, password: str) -> UserRecord:
     user = await unit(User.get_or_none, User.username_key == username.casefold())
     stored = user.password_hash if user is not None else None
     # Verified even for an unknown name, so the answer takes as long either way.
     matches = await _off_loop(credentials.verify_password, stored, password)
     if user is None or not matches:
         raise Unauthorized(BAD_CREDENTIALS)
-    return user
+    return UserRecord.of(user)
 
 
-def device_for_token(device_token: str) -> Device:
+def device_for_token(device_token: str) -> tuple[uuid.UUID, DeviceBinding]:
+    """The user a device token signs in, and the device its JWT is bound to."""
     device = Device.get_or_none(Device.token_hash == credentials.hash_device_token(device_token))
     if device is None or not device.enabled:
         raise Unauthorized("the device token is unknown, rotated or disabled")
-    return device
-
-
-def device_binding(device: Device) -> DeviceBinding:
-    return DeviceBinding(device.id, device.token_generation)
+    return device.user_id, DeviceBinding(device.id, device.token_generation)
 
 
 # Every authenticated request runs this: the user and the token's device (if any) in one go.
@@ -129,5 +128,5 @@ def _mark_seen(device_id: object, last_seen_at: datetime | None) -> None:
             log.warning("last_seen_at of device %s not written: %s", device_id, exc)
 
 
-def get_user(user_id: object) -> User:
-    return User.get_by_id(user_id)
+def get_user(user_id: object) -> UserRecord:
+    return UserRecord.of(User.get_by_id(user_id))

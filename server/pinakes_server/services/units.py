@@ -14,7 +14,7 @@ from typing import ParamSpec, TypeVar
 
 import peewee
 
-from .db import POOL_SIZE, drop_connection
+from ..storage.db import POOL_SIZE, drop_connection
 
 P = ParamSpec("P")
 T = TypeVar("T")
