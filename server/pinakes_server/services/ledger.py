@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..storage.db import announce_change, bulk_write
+from ..storage.db import advance_seq, bulk_write
 from ..storage.path_keys import folders_of, path_key
 from ..storage.prepared import PreparedIn, slot
 from ..storage.tables import ChangeLog, FileState, Folder, UserSeq, utcnow
@@ -260,7 +260,6 @@ class Ledger:
         if not self.entries:
             return None
         last_seq = allocate_seqs(self.user_id, len(self.entries))
-        announce_change(self.user_id, last_seq)
         for seq, entry in enumerate(self.entries, start=last_seq - len(self.entries) + 1):
             entry.seq = seq
         now = utcnow()
@@ -310,17 +309,18 @@ def lock_library(user_id: uuid.UUID) -> None:
 
 
 def allocate_seqs(user_id: uuid.UUID, count: int) -> int:
-    """Reserve `count` seqs inside the caller's transaction; returns the last one.
+    """Reserve `count` seqs inside the caller's transaction (and announce them); returns the
+    last one.
 
     The UPDATE takes the counter row's lock first, so concurrent writers of one user commit
     in seq order and a reader can never pass a seq that commits later.
     """
-    updated = (
-        UserSeq.update(last_seq=UserSeq.last_seq + count).where(UserSeq.user == user_id).execute()
-    )
-    if not updated:
-        UserSeq.insert(user=user_id, last_seq=count).execute()
-    return UserSeq.select(UserSeq.last_seq).where(UserSeq.user == user_id).scalar()
+    last = advance_seq(user_id, count)
+    if last is None:
+        UserSeq.insert(user=user_id, last_seq=0).execute()
+        last = advance_seq(user_id, count)
+        assert last is not None
+    return last
 
 
 def last_seq(user_id: uuid.UUID) -> int:

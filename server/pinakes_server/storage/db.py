@@ -12,7 +12,7 @@ from playhouse.db_url import connect
 from playhouse.pool import PooledDatabase
 
 from .migrations import upgrade
-from .tables import database, is_postgres
+from .tables import UserSeq, database, is_postgres
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -30,14 +30,24 @@ POOL_SIZE = 16
 CHANGES_CHANNEL = "pinakes_changes"
 
 
-def announce_change(user_id: object, last_seq: int) -> None:
-    """Inside the writing transaction: PostgreSQL delivers the NOTIFY to every listening
-    process at commit (never before, never for a rolled-back one)."""
-    if is_postgres():
-        database.execute_sql(
-            f"SELECT pg_notify({database.param}, {database.param})",
-            (CHANGES_CHANNEL, f"{user_id}:{last_seq}"),
-        )
+def advance_seq(user_id: object, count: int) -> int | None:
+    """Inside the writing transaction: the user's counter moved on by `count` (its row lock
+    taken, so writers commit in seq order); the new last seq, None when it has no row yet.
+
+    On PostgreSQL the same statement sends the NOTIFY, delivered to every listening process
+    at commit (never before, never for a rolled-back one)."""
+    if not is_postgres():
+        found = UserSeq.update(last_seq=UserSeq.last_seq + count).where(UserSeq.user == user_id)
+        if not found.execute():
+            return None
+        return UserSeq.select(UserSeq.last_seq).where(UserSeq.user == user_id).scalar()
+    row = database.execute_sql(
+        'WITH s AS (UPDATE "user_seq" SET "last_seq" = "last_seq" + %s WHERE "user_id" = %s '
+        'RETURNING "last_seq") SELECT "last_seq", pg_notify(%s, %s || \':\' || "last_seq") '
+        "FROM s",
+        (count, UserSeq.user.db_value(user_id), CHANGES_CHANNEL, str(user_id)),
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def drop_connection() -> None:
@@ -102,19 +112,28 @@ def bulk_write(
     rows: list[dict[str, Any]],
     conflict_target: tuple[str, ...] = (),
 ) -> None:
-    """Insert many rows with one prepared statement (executemany).
+    """Insert many rows with one statement: executemany on SQLite, one INSERT … SELECT FROM
+    unnest (an array per column) on PostgreSQL.
 
     Peewee builds SQL value by value, which costs far more than the writing for a thousand
     rows. With a conflict target, a row whose key exists replaces its other columns (an
-    upsert in the standard ON CONFLICT form SQLite and PostgreSQL share).
+    upsert in the standard ON CONFLICT form SQLite and PostgreSQL share); the rows' keys must
+    differ from each other.
     """
     if not rows:
         return
     meta = model._meta
     fields = [meta.fields[name] for name in rows[0]]
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    marks = ", ".join([database.param] * len(fields))
-    sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'
+    if is_postgres():
+        # One statement, one array per column (binary): one execution on the server instead
+        # of one per row, and no per-row work in the driver.
+        types = database.obj.field_types
+        arrays = ", ".join(f"%b::{types.get(f.field_type, f.field_type)}[]" for f in fields)
+        sql = f'INSERT INTO "{meta.table_name}" ({columns}) SELECT * FROM unnest({arrays})'
+    else:
+        marks = ", ".join([database.param] * len(fields))
+        sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'
     if conflict_target:
         keys = {meta.fields[name].column_name for name in conflict_target}
         target = ", ".join(f'"{k}"' for k in keys)
@@ -124,6 +143,9 @@ def bulk_write(
             if f.column_name not in keys
         )
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {updates}"
+    if is_postgres():
+        database.execute_sql(sql, [[f.db_value(row[f.name]) for row in rows] for f in fields])
+        return
     values = [tuple(f.db_value(row[f.name]) for f in fields) for row in rows]
     database.cursor().executemany(sql, values)
 

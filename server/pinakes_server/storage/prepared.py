@@ -15,7 +15,7 @@ from typing import Any
 
 import peewee
 
-from .tables import database
+from .tables import database, is_postgres
 
 
 @dataclass(frozen=True)
@@ -69,15 +69,7 @@ class Prepared:
     def _rows(self, values: dict[str, Any]) -> tuple[_Rendered, list[tuple[Any, ...]]]:
         rendered = self._render()
         bound = [s.convert(values[s.name]) for s in rendered.slots]
-        readers = rendered.readers
-        rows = [
-            tuple(
-                v if read is None or v is None else read(v)
-                for read, v in zip(readers, row, strict=True)
-            )
-            for row in rendered.database.execute_sql(rendered.sql, bound).fetchall()
-        ]
-        return rendered, rows
+        return rendered, _fetch(rendered, rendered.sql, bound)
 
     def rows(self, **values: Any) -> list[tuple[Any, ...]]:
         return self._rows(values)[1]
@@ -88,9 +80,17 @@ class Prepared:
 
     def instances(self, **values: Any) -> list[Any]:
         """The rows as instances of the query's model (its selected fields set, no defaults)."""
-        rendered, rows = self._rows(values)
-        model, names = rendered.model, rendered.names
-        return [model(__no_default__=True, **dict(zip(names, row, strict=True))) for row in rows]
+        return _instances(*self._rows(values))
+
+
+def _fetch(rendered: _Rendered, sql: str, bound: list[Any]) -> list[tuple[Any, ...]]:
+    readers = rendered.readers
+    return [_read(readers, row) for row in rendered.database.execute_sql(sql, bound).fetchall()]
+
+
+def _instances(rendered: _Rendered, rows: list[tuple[Any, ...]]) -> list[Any]:
+    model, names = rendered.model, rendered.names
+    return [model(__no_default__=True, **dict(zip(names, row, strict=True))) for row in rows]
 
 
 # Values per `IN (…)` list: well under every database's limit on parameters.
@@ -127,10 +127,26 @@ class PreparedIn:
             batch += batch[-1:] * (size - len(batch))
             yield self._prepared(size), {f"in{i}": value for i, value in enumerate(batch)}
 
+    def _any(self, items: Sequence[Any], values: dict[str, Any]) -> tuple[_Rendered, list]:
+        """PostgreSQL: one statement for any number of values, the list sent as one binary
+        array (`= ANY(%b)`). Short SQL that psycopg caches, one execution, and no plan for
+        hundreds of parameters built (and kept) while a table is still small."""
+        rendered = self._prepared(1)._render()
+        sql = rendered.sql.replace("IN (%s)", "= ANY(%b)")
+        bound = [
+            [s.convert(item) for item in items] if s.name == "in0" else s.convert(values[s.name])
+            for s in rendered.slots
+        ]
+        return rendered, _fetch(rendered, sql, bound)
+
     def rows(self, items: Sequence[Any], **values: Any) -> list[tuple[Any, ...]]:
+        if is_postgres() and items:
+            return self._any(items, values)[1]
         return [row for p, listed in self._batches(items) for row in p.rows(**values, **listed)]
 
     def instances(self, items: Sequence[Any], **values: Any) -> list[Any]:
+        if is_postgres() and items:
+            return _instances(*self._any(items, values))
         return [
             found for p, listed in self._batches(items) for found in p.instances(**values, **listed)
         ]
