@@ -22,6 +22,7 @@ from pinakes_server.storage.db import SQLITE_PRAGMAS, bulk_write, close_database
 from pinakes_server.storage.tables import ChangeLog, User, UserSeq, database, utcnow
 
 from .harness import (
+    BACKENDS,
     Result,
     bare,
     curl_mb_s,
@@ -47,14 +48,17 @@ def ratio(name: str, value: float, reference: float, goal: float, unit: str) -> 
 
 
 def devices_rate(scratch: Path) -> Iterator[Result]:
-    """GET /devices, authenticated and validated, against the bare endpoint (wrk -t1 -c32)."""
+    """GET /devices, authenticated, against the bare endpoint (wrk -t1 -c32): production
+    defaults (responses not validated) on each backend, and with responses validated."""
     with bare() as url:
         reference = wrk(url, WRK_SECONDS)
-    for label, env, goal in (
-        ("GET /devices req/s, request+response validated", {}, 0.35),
-        ("GET /devices req/s, response validation off", {"PINAKES_VALIDATE_RESPONSES": "0"}, 0.5),
+    production = {"PINAKES_VALIDATE_RESPONSES": "0"}
+    for label, backend, env, goal in (
+        ("GET /devices req/s, production [sqlite]", "sqlite", production, 0.35),
+        ("GET /devices req/s, production [postgresql]", "postgresql", production, 0.25),
+        ("GET /devices req/s, responses validated [sqlite]", "sqlite", {}, 0.25),
     ):
-        with pinakes(scratch / f"devices-{len(env)}", **env) as server:
+        with pinakes(scratch / f"devices-{backend}-{len(env)}", backend, **env) as server:
             rate = wrk(server.url + DEVICES, WRK_SECONDS, device_token(server))
         yield ratio(label, rate, reference, goal, "req/s")
 
@@ -122,13 +126,23 @@ def feed_latency(scratch: Path) -> Iterator[Result]:
                  r <= 1.2)  # fmt: skip
 
 
+SEED = b"the one blob every benchmark report points at"
+
+
 def _changes(report: int) -> list[dict[str, object]]:
+    """1000 new paths, in ten folders, all with the bytes of SEED (stored first: `_seeded`),
+    so that every change applies."""
     return [
-        {"path": f"r{report}/file{i}.txt", "change_type": "created",
-         "content_hash": hashlib.sha256(f"{report}/{i}".encode()).hexdigest(), "size": i,
+        {"path": f"r{report}/d{i % 10}/file{i}.txt", "change_type": "created",
+         "content_hash": hashlib.sha256(SEED).hexdigest(), "size": len(SEED),
          "mtime": "2026-11-27T01:00:00Z", "base_version": 0}
         for i in range(1000)
     ]  # fmt: skip
+
+
+def _seeded(api: httpx.Client) -> httpx.Client:
+    _stored(api, SEED)
+    return api
 
 
 def _raw_peewee_rate(scratch: Path, reports: list[list[dict[str, object]]]) -> float:
@@ -182,20 +196,72 @@ def _raw_peewee_rate(scratch: Path, reports: list[list[dict[str, object]]]) -> f
     return sum(map(len, reports)) / elapsed
 
 
-def report_ingest(scratch: Path) -> Iterator[Result]:
-    """1000-change reports through the API (validated) against raw Peewee inserts."""
-    reports = [_changes(n) for n in range(30)]
-    with pinakes(scratch / "report") as server, server.client(device_token(server)) as api:
+def _report_rate(data_dir: Path, backend: str, reports: list[list[dict]]) -> float:
+    with pinakes(data_dir, backend) as server, server.client(device_token(server)) as api:
+        _seeded(api)
         api.post("/api/v1/sync/report", json={"changes": _changes(999)})  # warm up
         started = time.perf_counter()
         for changes in reports:
             reply = api.post("/api/v1/sync/report", json={"changes": changes})
             assert reply.status_code == 200, reply.text
-        rate = sum(map(len, reports)) / (time.perf_counter() - started)
+        return sum(map(len, reports)) / (time.perf_counter() - started)
+
+
+def report_ingest(scratch: Path) -> Iterator[Result]:
+    """1000-change reports through the API (validated): SQLite against raw Peewee inserts,
+    PostgreSQL against SQLite in the same run."""
+    reports = [_changes(n) for n in range(30)]
+    on_sqlite = _report_rate(scratch / "report-sqlite", "sqlite", reports)
     reference = _raw_peewee_rate(scratch, reports)
-    r = rate / reference
-    yield Result("report ingest, changes/s (1000-change reports)", rate, reference, r,
-                 ">= 0.3 and >= 20,000/s", "changes/s", r >= 0.3 and rate >= 20_000)  # fmt: skip
+    r = on_sqlite / reference
+    met = r >= 0.3 and on_sqlite >= 20_000
+    yield Result("report ingest, changes/s [sqlite]", on_sqlite, reference, r,
+                 ">= 0.3 and >= 20,000/s", "changes/s", met)  # fmt: skip
+    on_postgres = _report_rate(scratch / "report-postgresql", "postgresql", reports)
+    r = on_postgres / on_sqlite
+    met = r >= 0.5 and on_postgres >= 20_000
+    yield Result("report ingest, changes/s [postgresql vs sqlite]", on_postgres, on_sqlite, r,
+                 ">= 0.5 and >= 20,000/s", "changes/s", met)  # fmt: skip
+
+
+def busy_latency(scratch: Path) -> Iterator[Result]:
+    """p99 of cheap requests (`/health`, `/auth/me`) while 1000-change reports run back to
+    back in the same server process, against the same requests' p99 when it is quiet."""
+    for backend in BACKENDS:
+        with pinakes(scratch / f"busy-{backend}", backend) as server:
+            token = device_token(server)
+            with server.client(token) as api:
+                _seeded(api)
+                quiet = _cheap_p99(api, 200)
+                stop = threading.Event()
+                writer = threading.Thread(target=_reports_until, args=(server, token, stop))
+                writer.start()
+                time.sleep(0.5)  # the first report is under way
+                busy = _cheap_p99(api, 400)
+                stop.set()
+                writer.join()
+        yield Result(f"cheap request p99 ms while reports run [{backend}]", busy, quiet,
+                     busy / quiet, "p99 <= 15 ms", "ms", busy <= 15)  # fmt: skip
+
+
+def _cheap_p99(api: httpx.Client, count: int) -> float:
+    delays = []
+    for n in range(count):
+        started = time.perf_counter()
+        reply = api.get("/health" if n % 2 else "/api/v1/auth/me")
+        delays.append((time.perf_counter() - started) * 1000)
+        assert reply.status_code == 200, reply.text
+    delays.sort()
+    return delays[int(len(delays) * 0.99) - 1]
+
+
+def _reports_until(server: object, token: str, stop: threading.Event) -> None:
+    with server.client(token) as api:  # type: ignore[attr-defined]
+        n = 1000
+        while not stop.is_set():
+            reply = api.post("/api/v1/sync/report", json={"changes": _changes(n)})
+            assert reply.status_code == 200, reply.text
+            n += 1
 
 
 def _big_file(folder: Path) -> str:
@@ -331,6 +397,7 @@ FIGURES: dict[str, Callable[[Path], Iterator[Result]]] = {
     "devices": devices_rate,
     "feed": feed_latency,
     "report": report_ingest,
+    "busy": busy_latency,
     "transfer": transfers,
     "long-poll": long_poll,
 }

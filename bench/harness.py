@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import re
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from tests.live import PASSWORD, ROOT, LiveServer, free_port, start_server
+from tests.postgres import PostgresCluster
 
 # One server process and one wrk thread: the machine has two cores, one for each.
 WRK = ["wrk", "-t1", "-c32"]
@@ -30,11 +32,30 @@ class Result:
     met: bool
 
 
+# Every figure that depends on the database is measured on each, side by side.
+BACKENDS = ("sqlite", "postgresql")
+_cluster: PostgresCluster | None = None
+
+
+def _database(backend: str) -> dict[str, str]:
+    """Settings for a server on `backend`: SQLite in its data dir, or a new database of the
+    bench's own PostgreSQL cluster (started once, as the tests start theirs)."""
+    global _cluster
+    if backend == "sqlite":
+        return {}
+    if _cluster is None:
+        _cluster = PostgresCluster.start()
+        atexit.register(_cluster.stop)
+    return {"PINAKES_DATABASE_URL": _cluster.new_database()}
+
+
 @contextlib.contextmanager
-def pinakes(data_dir: Path, **env: str) -> Iterator[LiveServer]:
-    """Our server, one worker, as `make run` starts it (responses validated by default)."""
+def pinakes(data_dir: Path, backend: str = "sqlite", **env: str) -> Iterator[LiveServer]:
+    """Our server, one worker, as `make run` starts it (responses validated unless `env`
+    says otherwise)."""
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = start_server(data_dir, PINAKES_OPEN_REGISTRATION="1", **env)
+    settings = {**_database(backend), **env}
+    server = start_server(data_dir, PINAKES_OPEN_REGISTRATION="1", **settings)
     try:
         yield server
     finally:
