@@ -130,7 +130,7 @@ SEED = b"the one blob every benchmark report points at"
 
 
 def _changes(report: int) -> list[dict[str, object]]:
-    """1000 new paths, in ten folders, all with the bytes of SEED (stored first: `_seeded`),
+    """1000 new paths, in ten folders, all with the bytes of SEED (stored first: `_store_seed`),
     so that every change applies."""
     return [
         {"path": f"r{report}/d{i % 10}/file{i}.txt", "change_type": "created",
@@ -140,9 +140,8 @@ def _changes(report: int) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
-def _seeded(api: httpx.Client) -> httpx.Client:
+def _store_seed(api: httpx.Client) -> None:
     _stored(api, SEED)
-    return api
 
 
 def _raw_peewee_rate(scratch: Path, reports: list[list[dict[str, object]]]) -> float:
@@ -198,7 +197,7 @@ def _raw_peewee_rate(scratch: Path, reports: list[list[dict[str, object]]]) -> f
 
 def _report_rate(data_dir: Path, backend: str, reports: list[list[dict]]) -> float:
     with pinakes(data_dir, backend) as server, server.client(device_token(server)) as api:
-        _seeded(api)
+        _store_seed(api)
         api.post("/api/v1/sync/report", json={"changes": _changes(999)})  # warm up
         started = time.perf_counter()
         for changes in reports:
@@ -231,7 +230,7 @@ def busy_latency(scratch: Path) -> Iterator[Result]:
         with pinakes(scratch / f"busy-{backend}", backend) as server:
             token = device_token(server)
             with server.client(token) as api:
-                _seeded(api)
+                _store_seed(api)
                 quiet = _cheap_p99(api, 200)
                 stop = threading.Event()
                 writer = threading.Thread(target=_reports_until, args=(server, token, stop))

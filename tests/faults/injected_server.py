@@ -9,7 +9,7 @@ by PINAKES_TEST_FAULT_SWITCH exists, so a test sets the scene first and arms the
   written and before the commit.
 - `fail-fsync` / `fail-replace`: the blob store's fsync / rename fails with EIO.
 - `fail-fdatasync`: a chunk's fdatasync fails with EIO.
-- `slow-unit`: listing devices spends SLOW_SECONDS inside its unit of work (pg_sleep on
+- `slow-unit`: reading one device spends SLOW_SECONDS inside its unit of work (pg_sleep on
   PostgreSQL, a sleep on SQLite), as a slow query would.
 """
 
@@ -87,17 +87,17 @@ def install() -> None:
 
     ledger.bulk_write = write_then_die  # type: ignore[assignment]
 
-    list_for = devices.list_for
+    view = devices.view
 
-    def slow_list_for(principal: Any) -> Any:
+    def slow_view(principal: Any, device_id: Any) -> Any:
         if _armed("slow-unit"):
             if is_postgres():
                 database.execute_sql(f"SELECT pg_sleep({SLOW_SECONDS})")
             else:
                 time.sleep(SLOW_SECONDS)
-        return list_for(principal)
+        return view(principal, device_id)
 
-    devices.list_for = slow_list_for  # type: ignore[assignment]
+    devices.view = slow_view  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from sanic import HTTPResponse, Request
 
 from .._generated import models
 from ..services import devices
-from ..services.units import unit
+from ..services.units import quick_read, unit
 from .io import no_content, parse, principal, render
 from .registry import operation
 
@@ -22,7 +22,7 @@ async def register_device(request: Request) -> HTTPResponse:
 
 @operation("list_devices")
 async def list_devices(request: Request) -> HTTPResponse:
-    return render(await unit(devices.list_for, principal(request)))
+    return render(await quick_read(devices.list_for, principal(request)))
 
 
 @operation("get_device")

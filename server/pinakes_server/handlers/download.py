@@ -12,7 +12,7 @@ from sanic import HTTPResponse, Request
 from ..errors import ApiError, problem_response
 from ..ranges import ByteRange, Unsatisfiable, parse_range
 from ..services import feed
-from ..services.units import unit
+from ..services.units import quick_read
 from .io import principal
 from .registry import operation
 
@@ -37,7 +37,7 @@ def _matches(header: str, etag: str) -> bool:
 async def download(request: Request, path: str) -> HTTPResponse | None:
     """Bodies are streamed from the blob file in blocks, never read whole into memory."""
     caller = principal(request)
-    row = await unit(feed.live_file, caller.user_id, path)
+    row = await quick_read(feed.live_file, caller.user_id, path)
     etag = f'"{row.content_hash}"'
     headers = {
         "ETag": etag,

@@ -16,7 +16,7 @@ from .. import auth
 from ..errors import ApiError, Unauthorized, ValidationFailed, render_error
 from ..handlers.registry import Handler
 from ..services import users
-from ..services.units import unit
+from ..services.units import quick_read, unit
 from .spec import MULTI_SEGMENT_PARAMS, AuthMode, Operation
 
 
@@ -29,7 +29,12 @@ async def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
         if mode is AuthMode.REQUIRED:
             raise Unauthorized("a bearer token is required")
         return None
-    return await unit(users.principal_for, request.app.ctx.tokens.decode(token))
+    principal, seen_due = await quick_read(
+        users.principal_for, request.app.ctx.tokens.decode(token)
+    )
+    if seen_due:
+        await unit(users.mark_seen, principal.device_id)
+    return principal
 
 
 def _decoded(raw_params: dict[str, str]) -> dict[str, str]:

@@ -200,7 +200,10 @@ def _in_stored_case(ledger: Ledger, change: Change) -> Change:
     """The change with its paths' folders in their stored case (a move's own old path does
     not keep a folder's case for its new one)."""
     old_path = ledger.adopt(change.old_path) if change.old_path else None
-    return replace(change, path=ledger.adopt(change.path, leaving=old_path), old_path=old_path)
+    path = ledger.adopt(change.path, leaving=old_path)
+    if (path, old_path) == (change.path, change.old_path):
+        return change
+    return replace(change, path=path, old_path=old_path)
 
 
 def _write(

@@ -15,6 +15,7 @@ from typing import ParamSpec, TypeVar
 import peewee
 
 from ..storage.db import POOL_SIZE, drop_connection
+from ..storage.tables import is_postgres
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -40,6 +41,15 @@ async def unit(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         _executor = ThreadPoolExecutor(UNIT_THREADS, thread_name_prefix="pinakes-db")
     call = partial(_run, fn, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_executor, call)
+
+
+async def quick_read(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """A read SQLite answers in microseconds (one prepared select by key) runs right here:
+    handing it to a thread costs several times what it does (bench/README.md). On
+    PostgreSQL, where every query is a round trip, it is a unit like any other."""
+    if is_postgres():
+        return await unit(fn, *args, **kwargs)
+    return fn(*args, **kwargs)
 
 
 def stop_units() -> None:

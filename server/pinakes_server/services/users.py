@@ -6,7 +6,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import peewee
@@ -101,31 +101,30 @@ _STANDING = Prepared(
 )
 
 
-def principal_for(claims: Claims) -> Principal:
-    """A verified token still counts only while its user (and device) are as it says."""
+def principal_for(claims: Claims) -> tuple[Principal, bool]:
+    """A verified token still counts only while its user (and device) are as it says. Also
+    whether the device's last_seen_at is due (`mark_seen`): a write, kept out of this read."""
     device = claims.device
     row = _STANDING.first(user=claims.user_id, device=device.device_id if device else None)
     if row is None:
         raise Unauthorized("the token's user no longer exists")
     is_admin, enabled, generation, last_seen_at = row
     if device is None:
-        return Principal(claims.user_id, is_admin)
+        return Principal(claims.user_id, is_admin), False
     if not enabled:  # None: no such device of this user
         raise Unauthorized("the token's device is deleted or disabled")
     if generation != device.generation:
         raise Unauthorized("the token's device token was regenerated")
-    _mark_seen(device.device_id, last_seen_at)
-    return Principal(claims.user_id, is_admin, device.device_id)
+    due = last_seen_at is None or utcnow() - last_seen_at > SEEN_RESOLUTION
+    return Principal(claims.user_id, is_admin, device.device_id), due
 
 
-def _mark_seen(device_id: object, last_seen_at: datetime | None) -> None:
+def mark_seen(device_id: object) -> None:
     """last_seen_at, written at most once a minute per device to keep reads read-only."""
-    now = utcnow()
-    if last_seen_at is None or now - last_seen_at > SEEN_RESOLUTION:
-        try:
-            Device.update(last_seen_at=now).where(Device.id == device_id).execute()
-        except peewee.OperationalError as exc:  # a full or failing disk must not stop reads
-            log.warning("last_seen_at of device %s not written: %s", device_id, exc)
+    try:
+        Device.update(last_seen_at=utcnow()).where(Device.id == device_id).execute()
+    except peewee.OperationalError as exc:  # a full or failing disk must not stop reads
+        log.warning("last_seen_at of device %s not written: %s", device_id, exc)
 
 
 def get_user(user_id: object) -> UserRecord:

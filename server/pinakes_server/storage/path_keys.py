@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1 << 16)  # a report asks for the same folders' keys again and again
 def path_key(path: str) -> str:
     """What two paths are compared by: NFC of the Unicode case-folding. Paths with one key
     are one file on a case-insensitive disk (macOS, Windows), so live files never share one."""
     return unicodedata.normalize("NFC", path.casefold())
 
 
-def folders_of(path: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def folders_of(path: str) -> tuple[str, ...]:
     """The proper ancestor folders of `path`, outermost first: `a/b/c` → `a`, `a/b`."""
     segments = path.split("/")
-    return ["/".join(segments[:depth]) for depth in range(1, len(segments))]
+    return tuple("/".join(segments[:depth]) for depth in range(1, len(segments)))
 
 
 class LiveSet:
