@@ -63,6 +63,23 @@ def devices_rate(scratch: Path) -> Iterator[Result]:
         yield ratio(label, rate, reference, goal, "req/s")
 
 
+def instances(scratch: Path) -> Iterator[Result]:
+    """`GET /devices` (production defaults) on PostgreSQL: two instances sharing the
+    database and the data dir, each under its own wrk (-c16), against one instance (-c32)."""
+    data_dir, production = scratch / "instances", {"PINAKES_VALIDATE_RESPONSES": "0"}
+    with pinakes(data_dir, "postgresql", **production) as first:
+        token = device_token(first)
+        one = wrk(first.url + DEVICES, WRK_SECONDS, token)
+        shared = {"PINAKES_DATABASE_URL": first.env["PINAKES_DATABASE_URL"], **production}
+        with pinakes(data_dir, **shared) as second, ThreadPoolExecutor(2) as pool:
+            rates = pool.map(
+                lambda url: wrk(url + DEVICES, WRK_SECONDS, token, connections=16),
+                [first.url, second.url],
+            )
+            two = sum(rates)
+    yield ratio("GET /devices req/s, two instances vs one [postgresql]", two, one, 1.6, "req/s")
+
+
 def _seed_log(data_dir: Path, token_user: str, count: int) -> None:
     """`count` changes in the user's log, written straight to the database (server stopped)."""
     open_database(None, data_dir)
@@ -397,6 +414,7 @@ FIGURES: dict[str, Callable[[Path], Iterator[Result]]] = {
     "feed": feed_latency,
     "report": report_ingest,
     "busy": busy_latency,
+    "instances": instances,
     "transfer": transfers,
     "long-poll": long_poll,
 }

@@ -18,7 +18,7 @@ from tests.live import PASSWORD, ROOT, LiveServer, free_port, start_server
 from tests.postgres import PostgresCluster
 
 # One server process and one wrk thread: the machine has two cores, one for each.
-WRK = ["wrk", "-t1", "-c32"]
+WRK = ["wrk", "-t1"]
 
 
 @dataclass
@@ -106,9 +106,15 @@ def device_token(server: LiveServer, username: str = "bench") -> str:
     return str(jwt.json()["access_token"])
 
 
-def wrk(url: str, seconds: int, token: str | None = None, script: Path | None = None) -> float:
+def wrk(
+    url: str,
+    seconds: int,
+    token: str | None = None,
+    script: Path | None = None,
+    connections: int = 32,
+) -> float:
     """Requests per second; every answer must be a success."""
-    command = [*WRK, f"-d{seconds}s"]
+    command = [*WRK, f"-c{connections}", f"-d{seconds}s"]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
     if script:
