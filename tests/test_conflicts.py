@@ -202,3 +202,20 @@ def test_conflict_copy_names_fit_the_limits() -> None:
     deep = "/".join(["d" * 200] * 4) + "/" + "é" * 100 + ".txt"
     copy = conflict_copy_path(deep, "Phone", WHEN, always_free)
     assert len(copy.encode()) <= 1024 and copy.endswith(").txt")
+
+
+def test_deleting_a_device_keeps_its_open_conflicts_and_their_bytes(
+    two_devices, alice: Account
+) -> None:
+    first, second = two_devices
+    conflict = make_conflict(first, second)
+    with alice.client() as api:
+        assert api.delete(f"/api/v1/sync/devices/{second.id}").status_code == 204
+    [kept] = [
+        c for c in first.api.get("/api/v1/sync/conflicts").json() if c["id"] == conflict["id"]
+    ]
+    assert kept["device_id"] is None  # from a removed device
+    assert (kept["path"], kept["local_hash"]) == ("notes.txt", sha256(LOCAL))
+    assert resolve(first, conflict["id"], "keep_both").status_code == 200
+    [copy] = [p for p in live_files(first) if p != "notes.txt"]
+    assert copy.startswith("notes (conflict second ") and first.download(copy) == LOCAL

@@ -69,7 +69,9 @@ def upgraded(
 ) -> Iterator[tuple[Release1, LiveServer]]:
     check = release1.cli("migrate", "--check")
     assert check.returncode == 1, check
-    assert "schema version 1; pending: 2 (holdable_library)" in check.stdout
+    assert "schema version 1; pending: 2 (holdable_library), 3 (conflicts_outlive_devices)" in (
+        check.stdout
+    )
     yield release1, server_factory(release1.data_dir, **release1.env)
 
 
@@ -173,6 +175,13 @@ def test_a_release_1_store_upgrades_with_nothing_lost(upgraded) -> None:
         assert paths == {"Shared/readme.md", "mine.txt"}
         [clash] = desk.get("/api/v1/sync/conflicts").json()
         assert (clash["path"], clash["clash_path"]) == ("shared/README.MD", "Shared/readme.md")
+    # Deleting the phone keeps its open conflict (migration 3: no more cascade).
+    with server.client(alice) as api:
+        assert (
+            api.delete(f"/api/v1/sync/devices/{release1.device('phone')['id']}").status_code == 204
+        )
+        [phones] = [c for c in api.get("/api/v1/sync/conflicts").json() if c["id"] == kept["id"]]
+        assert phones["device_id"] is None and phones["local_hash"] == kept["local_hash"]
     assert release1.cli("migrate", "--check").returncode == 0
     check = release1.cli("check")
     assert check.returncode == 0 and check.stdout.endswith("healthy\n"), check.stdout

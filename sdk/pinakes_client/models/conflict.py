@@ -27,7 +27,8 @@ class Conflict:
             id (UUID):
             path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
             old_path (None | str):
-            device_id (UUID):
+            device_id (None | UUID): The device whose change did not apply; null once that device was deleted (its open
+                conflicts and their bytes stay until resolved).
             change_type (ChangeType):
             local_hash (None | str):
             local_size (int | None):
@@ -45,7 +46,7 @@ class Conflict:
     id: UUID
     path: str
     old_path: None | str
-    device_id: UUID
+    device_id: None | UUID
     change_type: ChangeType
     local_hash: None | str
     local_size: int | None
@@ -67,7 +68,11 @@ class Conflict:
         old_path: None | str
         old_path = self.old_path
 
-        device_id = str(self.device_id)
+        device_id: None | str
+        if isinstance(self.device_id, UUID):
+            device_id = str(self.device_id)
+        else:
+            device_id = self.device_id
 
         change_type = self.change_type.value
 
@@ -149,7 +154,20 @@ class Conflict:
 
         old_path = _parse_old_path(d.pop("old_path"))
 
-        device_id = UUID(d.pop("device_id"))
+        def _parse_device_id(data: object) -> None | UUID:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                device_id_type_0 = UUID(data)
+
+                return device_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UUID, data)
+
+        device_id = _parse_device_id(d.pop("device_id"))
 
         change_type = ChangeType(d.pop("change_type"))
 

@@ -403,7 +403,12 @@ class Conflict(BaseModel):
         ),
     ]
     old_path: LibraryPath | None
-    device_id: UUID
+    device_id: Annotated[
+        UUID | None,
+        Field(
+            description="The device whose change did not apply; null once that device was deleted (its open conflicts and their bytes stay until resolved)."
+        ),
+    ]
     change_type: ChangeType
     local_hash: ContentHash | None
     local_size: Annotated[int | None, Field(ge=0)]

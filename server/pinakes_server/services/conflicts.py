@@ -92,7 +92,8 @@ def _copy_path(ledger: Ledger, conflict: Conflict) -> str:
     def is_free(candidate: str) -> bool:
         return not ledger.state(candidate).live and ledger.clash(candidate) is None
 
-    return conflict_copy_path(head, conflict.device.name, utcnow(), is_free, tail=rest)
+    device = conflict.device_name or "removed device"
+    return conflict_copy_path(head, device, utcnow(), is_free, tail=rest)
 
 
 def _keep_both(ledger: Ledger, conflict: Conflict) -> None:

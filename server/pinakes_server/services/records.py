@@ -48,7 +48,7 @@ class ConflictRecord:
     id: uuid.UUID
     path: str
     old_path: str | None
-    device_id: uuid.UUID
+    device_id: uuid.UUID | None  # None once the device was deleted
     change_type: str
     local_hash: str | None
     local_size: int | None

@@ -16,7 +16,7 @@ from ..errors import ValidationFailed
 from ..storage.db import write_transaction
 from ..storage.paths import checked_path
 from ..storage.prepared import PreparedIn, slot
-from ..storage.tables import Conflict, UserBlob, utcnow
+from ..storage.tables import Conflict, Device, UserBlob, utcnow
 from . import devices
 from .ledger import Clash, Entry, Ledger, State, lock_library
 from .records import ConflictRecord
@@ -144,6 +144,7 @@ class ConflictBook:
 
     def __init__(self, user_id: uuid.UUID, device_id: uuid.UUID, paths: Iterable[str]) -> None:
         self.user_id, self.device_id = user_id, device_id
+        self._name: str | None = None
         self._open: dict[str, Conflict | None] = {}
         self._load(paths)
 
@@ -153,12 +154,21 @@ class ConflictBook:
         for row in _OPEN_CONFLICTS_AT.instances(wanted, device=self.device_id):
             self._open[row.path] = row
 
+    def _device_name(self) -> str:
+        """Kept on the conflict: it names a kept copy even once the device is deleted."""
+        if self._name is None:
+            self._name = Device.get_by_id(self.device_id).name
+        return self._name
+
     def record(self, change: Change, server: State, clash: Clash | None = None) -> Conflict:
         """`server` is the state the change is measured against; with a clash, the blocking
         file's (a blocking folder has none: the path's own state is kept)."""
         self._load([change.path])  # a path put in its folder's stored case was not asked
         existing = self._open[change.path]
-        conflict = existing or Conflict(user=self.user_id, device=self.device_id, path=change.path)
+        conflict = existing or Conflict(
+            user=self.user_id, device=self.device_id, device_name=self._device_name(),
+            path=change.path,
+        )  # fmt: skip
         if clash is not None and clash.state is not None:
             server = clash.state
         conflict.old_path = change.old_path

@@ -156,7 +156,9 @@ class UserBlob(BaseTable):
 class Conflict(BaseTable):
     id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
     user = peewee.ForeignKeyField(User, on_delete="CASCADE")
-    device = peewee.ForeignKeyField(Device, on_delete="CASCADE")
+    # A deleted device leaves its open conflicts, and its name on them (migration 3).
+    device = peewee.ForeignKeyField(Device, null=True, on_delete="SET NULL")
+    device_name = peewee.CharField(max_length=128, null=True)
     path = peewee.TextField()
     old_path = peewee.TextField(null=True)
     change_type = peewee.CharField(max_length=16)
