@@ -159,10 +159,12 @@ def bob(make_user: Callable[[], Account]) -> Account:
 
 
 def assert_problem(reply: httpx.Response, status: int, type_: str | None = None) -> dict:
-    """A problem+json answer with the status and (when given) the type slug."""
+    """A problem+json answer with the status and (when given) the type slug; the body it
+    returns leaves out its `request_id` (checked against the X-Request-ID header)."""
     assert reply.status_code == status, reply.text
     assert reply.headers["content-type"].startswith("application/problem+json")
     body = reply.json()
+    assert body.pop("request_id") == reply.headers["x-request-id"], reply.text
     assert body["status"] == status
     assert {"type", "title", "detail"} <= body.keys()
     if type_ is not None:

@@ -164,7 +164,11 @@ def fake_request() -> SimpleNamespace:
 
 
 def json_response(body: object, status: int = 200) -> HTTPResponse:
-    return HTTPResponse(orjson.dumps(body), status=status, content_type="application/json")
+    """A response as the server sends it (every one carries its request id)."""
+    return HTTPResponse(
+        orjson.dumps(body), status=status, content_type="application/json",
+        headers={"X-Request-ID": "test-1"},
+    )  # fmt: skip
 
 
 HEALTH = next(op for op in OPERATIONS if op.operation_id == "health")
@@ -177,6 +181,9 @@ def test_a_response_outside_the_contract_is_caught() -> None:
         json_response({"status": "sick", "version": "1"}),
         json_response({"status": "ok"}),
         json_response({"status": "ok", "version": "1"}, status=418),
+        HTTPResponse(
+            orjson.dumps({"status": "ok", "version": "1"}), content_type="application/json"
+        ),
     ]
     for bad in bad_responses:
         with pytest.raises(ResponseContractBroken):

@@ -10,7 +10,7 @@ import orjson
 from sanic import Request, Sanic
 from sanic.exceptions import RequestTimeout
 
-from . import handlers
+from . import handlers, observability
 from .auth import TokenCodec, load_or_create_secret
 from .config import Config
 from .errors import handle_error
@@ -75,7 +75,9 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     )
     register_routes(app, operations(spec), handlers.HANDLERS)
     app.error_handler.add(Exception, handle_error)
+    app.register_middleware(observability.on_request, "request")
     app.register_middleware(middleware.after_response, "response")
+    observability.setup_logging(config.log_format == "json")
 
     @app.before_server_start
     async def open_store(app: Sanic) -> None:

@@ -68,6 +68,8 @@ class Config:
     request_timeout_seconds: int = 60
     # Longest a change-feed long-poll is held, whatever `wait` asks (proxies may need less).
     long_poll_max_seconds: int = 60
+    # The one log line per request: "text" (key=value) or "json".
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -104,6 +106,7 @@ class Config:
             "long_poll_max_seconds": _int(
                 env, "PINAKES_LONG_POLL_MAX_SECONDS", cls.long_poll_max_seconds, 0
             ),
+            "log_format": "json" if env.get("PINAKES_LOG_FORMAT") == "json" else "text",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

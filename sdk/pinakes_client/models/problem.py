@@ -25,6 +25,7 @@ class Problem:
         title (str):
         status (int):
         detail (str):
+        request_id (str): The request's id, as in its `X-Request-ID` response header.
         errors (list[ValidationIssue] | Unset):
         missing_chunks (list[int] | Unset):
     """
@@ -33,6 +34,7 @@ class Problem:
     title: str
     status: int
     detail: str
+    request_id: str
     errors: list[ValidationIssue] | Unset = UNSET
     missing_chunks: list[int] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -45,6 +47,8 @@ class Problem:
         status = self.status
 
         detail = self.detail
+
+        request_id = self.request_id
 
         errors: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.errors, Unset):
@@ -65,6 +69,7 @@ class Problem:
                 "title": title,
                 "status": status,
                 "detail": detail,
+                "request_id": request_id,
             }
         )
         if errors is not UNSET:
@@ -87,6 +92,8 @@ class Problem:
 
         detail = d.pop("detail")
 
+        request_id = d.pop("request_id")
+
         _errors = d.pop("errors", UNSET)
         errors: list[ValidationIssue] | Unset = UNSET
         if _errors is not UNSET:
@@ -103,6 +110,7 @@ class Problem:
             title=title,
             status=status,
             detail=detail,
+            request_id=request_id,
             errors=errors,
             missing_chunks=missing_chunks,
         )

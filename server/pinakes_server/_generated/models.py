@@ -676,3 +676,9 @@ class Problem(BaseModel):
     detail: Annotated[str, Field(examples=["body.name: '' is too short"])]
     errors: list[ValidationIssue] | None = None
     missing_chunks: list[MissingChunk] | None = None
+    request_id: Annotated[
+        str,
+        Field(
+            description="The request's id, as in its `X-Request-ID` response header."
+        ),
+    ]

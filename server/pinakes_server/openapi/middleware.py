@@ -15,6 +15,7 @@ from sanic import HTTPResponse, Request
 from .. import auth
 from ..errors import ApiError, Unauthorized, ValidationFailed, render_error
 from ..handlers.registry import Handler
+from ..observability import log_request, stamp
 from ..services import users
 from ..services.units import quick_read, unit
 from .spec import MULTI_SEGMENT_PARAMS, AuthMode, Operation
@@ -62,15 +63,17 @@ def guard(operation: Operation, handler: Handler) -> Handler:
 
 
 async def after_response(request: Request, response: HTTPResponse) -> HTTPResponse | None:
+    """Every response: its request id, the contract check (operations only), a log line."""
+    stamp(request, response)
+    final = response
     # Unset when the request failed before reaching an operation (404, 405, 413 …).
     operation: Operation | None = getattr(request.ctx, "operation", None)
-    if operation is None:
-        return None
-    if request.conn_info is not None and request.conn_info.lost:
-        return None  # the client has gone: there is nobody to answer
-
-    try:
-        request.app.ctx.contract.check_response(request, operation, response)
-    except ApiError as exc:
-        return render_error(exc)
-    return None
+    client_gone = request.conn_info is not None and request.conn_info.lost
+    if operation is not None and not client_gone:  # (nobody to answer once it has gone)
+        try:
+            request.app.ctx.contract.check_response(request, operation, response)
+        except ApiError as exc:
+            final = render_error(exc)
+            stamp(request, final)
+    log_request(request, final)
+    return None if final is response else final

@@ -1,0 +1,76 @@
+"""Request ids and the one log line per request.
+
+Every response carries `X-Request-ID` (the caller's, when it is sane, else a new one) and a
+problem+json body carries it as `request_id`, so one failing request can be found in the log.
+The log line names the method, operation, status, duration, request id and user id: never a
+token, a password or a body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+import orjson
+from sanic import HTTPResponse, Request
+
+from .errors import PROBLEM_JSON
+
+SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+log = logging.getLogger("pinakes.requests")
+
+
+def setup_logging(json_lines: bool) -> None:
+    """One line a request on stdout, as text (`key=value …`) or JSON (PINAKES_LOG_FORMAT)."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    log.json_lines = json_lines  # type: ignore[attr-defined]
+
+
+def request_id(request: Request) -> str:
+    found: str | None = getattr(request.ctx, "request_id", None)
+    if found is None:
+        offered = request.headers.get("x-request-id")
+        found = offered if offered is not None and SANE_ID.fullmatch(offered) else uuid.uuid4().hex
+        request.ctx.request_id = found
+    return found
+
+
+async def on_request(request: Request) -> None:
+    request.ctx.started = time.perf_counter()
+    request_id(request)
+
+
+def stamp(request: Request, response: HTTPResponse) -> None:
+    """The id on the response, and in its problem body if it is one."""
+    rid = request_id(request)
+    response.headers["X-Request-ID"] = rid
+    if (response.content_type or "").startswith(PROBLEM_JSON) and response.body:
+        problem = orjson.loads(response.body)
+        problem["request_id"] = rid
+        response.body = orjson.dumps(problem)
+
+
+def log_request(request: Request, response: HTTPResponse) -> None:
+    started = getattr(request.ctx, "started", None)
+    operation = getattr(request.ctx, "operation", None)
+    principal = getattr(request.ctx, "principal", None)
+    fields = {
+        "method": request.method,
+        "operation": operation.operation_id if operation is not None else None,
+        "status": response.status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        "request_id": request_id(request),
+        "user_id": str(principal.user_id) if principal is not None else None,
+    }
+    if getattr(log, "json_lines", False):
+        log.info(orjson.dumps(fields).decode())
+    else:
+        log.info(" ".join(f"{k}={v if v is not None else '-'}" for k, v in fields.items()))
