@@ -99,7 +99,7 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
         if staged or orphans:
             log.info("swept %d staging file(s) and %d unowned blob(s)", staged, orphans)
         app.add_task(app.ctx.notifier.run(), name="long-poll-notifier")
-        app.add_task(_collect_uploads(app.ctx.blobs), name="upload-collector")
+        app.add_task(_collect(app.ctx.blobs, app.ctx.sign_ins), name="collector")
         # What start-up built (the compiled contract, modules, routes) lives as long as the
         # process: out of the collector's sight, it is not traversed again and again.
         gc.collect()
@@ -114,10 +114,12 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     return app
 
 
-async def _collect_uploads(blobs: BlobStore) -> None:
+async def _collect(blobs: BlobStore, sign_ins: SignInThrottle) -> None:
+    """Expired upload sessions and aged-out sign-in failures, once a minute."""
     while True:
         await asyncio.sleep(COLLECT_INTERVAL_SECONDS)
         try:
             await unit(uploads.collect_expired, blobs)
+            await unit(sign_ins.purge)
         except Exception:  # a failed round must not end collection for good
-            log.exception("collecting expired uploads failed")
+            log.exception("collecting expired uploads or sign-in failures failed")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager
 
 from sanic import HTTPResponse, Request
 
@@ -41,7 +41,7 @@ async def register_user(request: Request) -> HTTPResponse:
     return render(user, status=201)
 
 
-def _sign_in(request: Request, name: str) -> AbstractContextManager[None]:
+def _sign_in(request: Request, name: str) -> AbstractAsyncContextManager[None]:
     """Failed sign-ins are counted per client address (and name) and throttled (429)."""
     throttle: SignInThrottle = request.app.ctx.sign_ins
     return throttle.attempt(request.remote_addr or request.ip, name)
@@ -50,7 +50,7 @@ def _sign_in(request: Request, name: str) -> AbstractContextManager[None]:
 @operation("login")
 async def login(request: Request) -> HTTPResponse:
     body = parse(request, models.Credentials)
-    with _sign_in(request, body.username):
+    async with _sign_in(request, body.username):
         user = await users.authenticate_password(body.username, body.password.get_secret_value())
     return _token(request, user.id)
 
@@ -58,7 +58,7 @@ async def login(request: Request) -> HTTPResponse:
 @operation("device_login")
 async def device_login(request: Request) -> HTTPResponse:
     body = parse(request, models.DeviceLogin)
-    with _sign_in(request, ""):  # device tokens are counted under one name
+    async with _sign_in(request, ""):  # device tokens are counted under one name
         user_id, binding = await unit(users.device_for_token, body.device_token)
     return _token(request, user_id, binding)
 

@@ -215,7 +215,18 @@ class UploadChunk(BaseTable):
         indexes = ((("session", "index"), True),)
 
 
+class SignInFailure(BaseTable):
+    """A failed (or still running) sign-in, by throttle key and wall-clock time (migration 4):
+    in the database, so every worker and instance counts the same attempts."""
+
+    key = peewee.CharField(max_length=400)
+    at = peewee.DoubleField()
+
+    class Meta:
+        indexes = ((("key", "at"), False),)
+
+
 TABLES: list[type[BaseTable]] = [
     User, Device, UserSeq, FileState, Folder, ChangeLog, UserBlob, Conflict, UploadSession,
-    UploadChunk,
+    UploadChunk, SignInFailure,
 ]  # fmt: skip
