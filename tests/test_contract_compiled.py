@@ -210,7 +210,10 @@ RESPONSES = {
     "devices bad stamp": (200, [device_body(created_at="yesterday")], False),
     "devices cursor width": (200, [device_body(sync_cursor=2**63)], False),
     "undocumented status": (418, [], False),
-    "problem": (401, {"type": "unauthorized", "title": "t", "status": 401, "detail": "d"}, True),
+    "problem": (401, {"type": "unauthorized", "title": "t", "status": 401, "detail": "d",
+                      "request_id": "r1"}, True),
+    "problem without its id": (401, {"type": "unauthorized", "title": "t", "status": 401,
+                                     "detail": "d"}, False),
 }  # fmt: skip
 
 
@@ -221,6 +224,7 @@ def test_responses_get_stock_verdicts_and_errors(case: str) -> None:
     problem = status == 401
     kind = "application/problem+json" if problem else "application/json"
     response = HTTPResponse(orjson.dumps(body), status=status, content_type=kind)
+    response.headers["x-request-id"] = "r1"
     if problem:
         response.headers["www-authenticate"] = "Bearer"
     checks = ContractValidator(SPEC, validate_responses=True, cross_check=True)
