@@ -191,8 +191,7 @@ def test_keep_both_renames_the_clashing_segment(two_devices) -> None:
 
 def test_racing_devices_leave_one_winner(alice: Account, new_device) -> None:
     devices = [new_device(alice, f"racer{i}") for i in range(6)]
-    for device in devices[:1]:
-        device.upload("seed.bin", A)  # the bytes are stored: every report applies at once
+    devices[0].upload("seed.bin", A)  # the bytes are stored: every report applies at once
     names = ["Race.txt", "RACE.txt", "race.txt", "rAce.txt", "raCe.txt", "racE.txt"]
     trees = ["n", "n/a", "N/b", "n/c/d", "N", "n/A"]
     results: list[dict] = []

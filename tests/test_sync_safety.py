@@ -53,10 +53,10 @@ def server_paths(folder: Path) -> set[str]:
         engine.close()
 
 
-def _engine(folder: Path) -> Engine:
+def _engine(folder: Path, said: list[str] | None = None) -> Engine:
     state = FolderState.load(folder)
     remote = Remote(state.server, token_path(folder).read_text().strip())
-    return Engine(folder, state, remote, say=lambda _: None)
+    return Engine(folder, state, remote, say=(said.append if said is not None else print))
 
 
 def sync_here(folder: Path) -> None:
@@ -241,6 +241,33 @@ def test_a_file_rewritten_while_it_uploads_lands_as_one_of_its_versions(library)
     b = library("b")
     sync(b)
     assert (b / "big.bin").read_bytes() == second
+
+
+def test_a_file_that_keeps_changing_is_not_sent_and_says_so_once(library) -> None:
+    a = library("a")
+    busy = a / "busy.log.txt"
+    busy.write_bytes(b"v0")
+    said: list[str] = []
+    engine = _engine(a, said)
+    send, edits = engine.remote.send_chunk, [0]
+
+    def rewriting(session, index, data):  # type: ignore[no-untyped-def]
+        send(session, index, data)
+        edits[0] += 1
+        busy.write_bytes(f"v{edits[0]}".encode())  # rewritten after every chunk it sends
+
+    engine.remote.send_chunk = rewriting  # type: ignore[method-assign]
+    try:
+        engine.run_pass()
+    finally:
+        engine.remote.close()
+        engine.close()
+    assert edits[0] == 3  # three tries, then it waits for a later pass
+    assert said == ["warning: busy.log.txt kept changing while it was sent; "
+                    "it is sent on a later pass"]  # fmt: skip
+    assert "busy.log.txt" not in server_paths(a)
+    sync(a)  # quiet now: the next pass sends what is there
+    assert "busy.log.txt" in server_paths(a)
 
 
 def _plain_folders(root: Path, folders: str) -> bool:

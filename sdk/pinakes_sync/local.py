@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 TEMP_PREFIX = ".pinakes-part-"
 BLOCK = 1024 * 1024
-_WALK = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+WALK_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # What the file system says when a name is no good here, or we may not touch it.
 _REFUSED = {
     errno.EACCES: "permission denied",
@@ -67,13 +67,17 @@ def _kind(mode: int) -> str:
 class LocalFolder:
     def __init__(self, root: os.PathLike[str] | str) -> None:
         self.root = os.fspath(root)
-        self._root_fd = os.open(self.root, _WALK)
+        self._root_fd = os.open(self.root, WALK_FLAGS)
         # Test hook: called with a path just before its parent is walked for a write.
         self.before_write: Callable[[str], None] | None = None
         self.folds_names = self._probe_folding()
 
     def close(self) -> None:
         os.close(self._root_fd)
+
+    def open_root(self) -> int:
+        """A new descriptor of the folder itself (the caller closes it), to walk it by."""
+        return os.open(".", WALK_FLAGS, dir_fd=self._root_fd)
 
     def _probe_folding(self) -> bool:
         """Does this file system answer for a name in another case or Unicode form (macOS,
@@ -105,12 +109,12 @@ class LocalFolder:
             for depth, folder in enumerate(folders, start=1):
                 where = "/".join(folders[:depth])
                 try:
-                    inner = os.open(folder, _WALK, dir_fd=fd)
+                    inner = os.open(folder, WALK_FLAGS, dir_fd=fd)
                 except FileNotFoundError:
                     if not create:
                         raise
                     self._refusing(path, partial(os.mkdir, folder, 0o777, dir_fd=fd))
-                    inner = os.open(folder, _WALK, dir_fd=fd)
+                    inner = os.open(folder, WALK_FLAGS, dir_fd=fd)
                 except OSError as exc:
                     if exc.errno in (errno.ENOTDIR, errno.ELOOP):
                         raise Obstacle(path, f"{where!r} here is not a folder") from None

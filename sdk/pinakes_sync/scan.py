@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .ignore import Ignore
-from .local import _WALK, TEMP_PREFIX, LocalFile, LocalFolder, Obstacle
+from .local import TEMP_PREFIX, WALK_FLAGS, LocalFile, LocalFolder, Obstacle
 from .state import STATE_DIR, Synced
 
 
@@ -31,7 +31,7 @@ class Scan:
 def scan(local: LocalFolder, known: dict[str, Synced], ignore: Ignore) -> Scan:
     """Walks the folder through descriptors (never following a symlink)."""
     result = Scan()
-    root = os.open(".", _WALK, dir_fd=local._root_fd)
+    root = local.open_root()
     try:
         _walk(local, root, "", known, ignore, result)
     finally:
@@ -54,7 +54,7 @@ def _walk(
             out.unseen.add(path)
         elif stat.S_ISDIR(mode):
             try:
-                inner = os.open(name, _WALK, dir_fd=fd)
+                inner = os.open(name, WALK_FLAGS, dir_fd=fd)
             except OSError:
                 out.unseen.add(path)
                 continue

@@ -17,7 +17,14 @@ from .services import feed, store_check
 from .services.uploads import SWEEP_GRACE_SECONDS
 from .storage.blobs import BlobStore
 from .storage.db import close_database, connect_database, open_database
-from .storage.migrations import LATEST, SchemaTooNew, current_version, pending, upgrade
+from .storage.migrations import (
+    LATEST,
+    SchemaTooNew,
+    current_version,
+    pending,
+    refuse_newer,
+    upgrade,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -92,17 +99,16 @@ def run_migrations(config: Config, check: bool) -> int:
     db = connect_database(config.database_url, config.data_dir)
     try:
         version = current_version(db)
-        if version > LATEST or not check:
-            applied = upgrade(db)  # SchemaTooNew when the database is ahead
-        else:
-            waiting = pending(db)
+        refuse_newer(version)
+        waiting = pending(db) if check else []
+        applied = [] if check else upgrade(db)
     finally:
         close_database()
-    if check and waiting:
+    if waiting:
         names = ", ".join(f"{m.version} ({m.name})" for m in waiting)
         print(f"schema version {version}; pending: {names}")
         return 1
-    if check or not applied:
+    if not applied:
         print(f"schema version {LATEST}: up to date")
         return 0
     names = ", ".join(f"{m.version} ({m.name})" for m in applied)

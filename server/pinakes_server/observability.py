@@ -21,6 +21,7 @@ from .errors import PROBLEM_JSON
 
 SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = logging.getLogger("pinakes.requests")
+_json_lines = False  # PINAKES_LOG_FORMAT=json, set once at start-up
 
 
 def setup_logging(json_lines: bool) -> None:
@@ -31,7 +32,8 @@ def setup_logging(json_lines: bool) -> None:
         log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
-    log.json_lines = json_lines  # type: ignore[attr-defined]
+    global _json_lines
+    _json_lines = json_lines
 
 
 def request_id(request: Request) -> str:
@@ -70,7 +72,7 @@ def log_request(request: Request, response: HTTPResponse) -> None:
         "request_id": request_id(request),
         "user_id": str(principal.user_id) if principal is not None else None,
     }
-    if getattr(log, "json_lines", False):
+    if _json_lines:
         log.info(orjson.dumps(fields).decode())
     else:
         log.info(" ".join(f"{k}={v if v is not None else '-'}" for k, v in fields.items()))

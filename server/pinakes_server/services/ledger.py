@@ -161,11 +161,10 @@ class Ledger:
 
     def _files_below(self, folder: str, leaving: str | None) -> int:
         """Live files under `folder`, not counting `leaving` (a move's old path)."""
-        entry = self._folder(path_key(folder), folder)
+        key = path_key(folder)
+        entry = self._folder(key, folder)
         files = entry.files if entry else 0
-        leaving_below = leaving is not None and path_key(folder) in _keys_around(
-            folders_of(leaving)
-        )
+        leaving_below = leaving is not None and any(key == path_key(f) for f in folders_of(leaving))
         if leaving_below and self.state(leaving).live:
             files -= 1
         return files

@@ -28,6 +28,16 @@ class SchemaTooNew(RuntimeError):
     """The database was migrated by a newer release than this code."""
 
 
+def refuse_newer(version: int, latest: int = 0) -> None:
+    """SchemaTooNew when the database is ahead of the release (`latest`, default this one)."""
+    latest = latest or LATEST
+    if version > latest:
+        raise SchemaTooNew(
+            f"the database is at schema version {version}, newer than this release's "
+            f"{latest}: run a release that knows it"
+        )
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -121,11 +131,7 @@ def upgrade(db: peewee.Database, migrations: list[Migration] = MIGRATIONS) -> li
 def _upgrade_locked(db: peewee.Database, migrations: list[Migration]) -> list[Migration]:
     _lock(db)
     version, latest = current_version(db), migrations[-1].version
-    if version > latest:
-        raise SchemaTooNew(
-            f"the database is at schema version {version}, newer than this release's "
-            f"{latest}: run a release that knows it"
-        )
+    refuse_newer(version, latest)
     _ensure_version_table(db)
     if version >= 1 and not _has_rows(db):
         _record(db, migrations[0])  # made by the first release, before versions were kept
