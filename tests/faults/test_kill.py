@@ -124,6 +124,36 @@ def test_kill_during_complete_never_shows_a_partial_file(server_factory, delay: 
     assert not list((server.data_dir / "uploads").iterdir())  # no staging file, no journal
 
 
+def test_files_of_a_closed_session_left_by_a_kill_go_at_restart(server_factory) -> None:
+    """A kill after `complete` committed but before it removed the write journal (or after a
+    cancel committed, before its staging file went) leaves files of a closed session: the
+    restart removes them at once, with no grace period to wait out."""
+    server = server_factory()
+    token, device_id = owner(server)
+    data = b"closed session"
+    left = []
+    with server.client(token) as api:
+        for path, close in (("done.txt", "complete"), ("dropped.txt", "cancel")):
+            session = api.post("/api/v1/sync/upload", json={
+                "target_path": path, "expected_hash": sha256(data), "expected_size": len(data),
+                "device_id": device_id,
+            }).json()  # fmt: skip
+            assert api.put(f"/api/v1/sync/upload/{session['id']}/chunks/0", content=data,
+                           headers=OCTETS).status_code == 200  # fmt: skip
+            if close == "complete":
+                assert api.post(f"/api/v1/sync/upload/{session['id']}/complete").status_code == 200
+            else:
+                assert api.delete(f"/api/v1/sync/upload/{session['id']}").status_code == 204
+            for suffix in ("writes", "part"):
+                left.append(server.data_dir / "uploads" / f"{session['id']}.{suffix}")
+                left[-1].write_bytes(b"x")  # what the kill left behind
+    server = restart(server_factory, server)
+    assert not [path for path in left if path.exists()]
+    assert_store_consistent(server)
+    with server.client(token) as api:
+        assert api.get("/api/v1/sync/download/done.txt").content == data
+
+
 def _complete_ignoring_errors(server: LiveServer, token: str, session: dict) -> None:
     with contextlib.suppress(httpx.HTTPError):  # the server is killed under it
         httpx.post(f"{server.url}/api/v1/sync/upload/{session['id']}/complete",

@@ -345,6 +345,8 @@ def orphans(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> lis
     A blob an open session expects is kept: its owner row may be all a crash left undone.
     Files changed (created, written or renamed) within the grace period are kept too: another
     worker or instance on this data dir may be between writing one and committing its row.
+    A staging file of a session that is closed goes at once: nothing writes to it again
+    (a kill between closing a session and removing its files leaves such a file).
     """
     settled_before = time.time() - grace_seconds
     open_sessions = {
@@ -353,10 +355,13 @@ def orphans(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> lis
             UploadSession.status.in_(OPEN)
         )
     }
+    staged = [(session_id, path) for session_id, path in store.staged_sessions()
+              if session_id not in open_sessions]  # fmt: skip
+    closed = _known_sessions({session_id for session_id, _ in staged if session_id is not None})
     found = [
         path
-        for session_id, path in store.staged_sessions()
-        if session_id not in open_sessions and _settled(path, settled_before)
+        for session_id, path in staged
+        if session_id in closed or _settled(path, settled_before)
     ]
     awaited = set(open_sessions.values())
     for content_hash, path in store.stored_hashes():
@@ -365,6 +370,14 @@ def orphans(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> lis
         if not UserBlob.select().where(UserBlob.content_hash == content_hash).exists():
             found.append(path)
     return found
+
+
+def _known_sessions(session_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these sessions have a row (any status)."""
+    if not session_ids:
+        return set()
+    query = UploadSession.select(UploadSession.id).where(UploadSession.id.in_(list(session_ids)))
+    return {session.id for session in query}
 
 
 def sweep(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> tuple[int, int]:
