@@ -51,6 +51,7 @@ def server_factory(
         data_dir: Path | None = None,
         module: str | None = None,
         storage_fails: bool = False,
+        workers: int = 1,
         **env: str,
     ) -> LiveServer:
         """A new server process; on an existing data dir it is a second instance of that one.
@@ -64,7 +65,7 @@ def server_factory(
             if data_dir not in databases:
                 databases[data_dir] = postgres.new_database()
             env.setdefault("PINAKES_DATABASE_URL", databases[data_dir])
-        server = start_server(data_dir, module or "pinakes_server.cli", **env)
+        server = start_server(data_dir, module or "pinakes_server.cli", workers, **env)
         started.append((server, storage_fails or module is not None))
         return server
 

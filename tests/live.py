@@ -60,15 +60,21 @@ def _environment(settings: dict[str, str]) -> dict[str, str]:
     return {**environment, **settings}
 
 
-def run_command(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """`pinakes-server ARGS --data-dir DATA_DIR` with these settings, as an operator runs it."""
+def run_command(
+    data_dir: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`pinakes-server ARGS --data-dir DATA_DIR` with these settings, as an operator runs it
+    (`stdin` is what it reads: a pipe, not a terminal)."""
     return subprocess.run(
         [sys.executable, "-m", "pinakes_server.cli", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, cwd=ROOT, env=_environment(env), timeout=120,
+        input=stdin, capture_output=True, text=True, cwd=ROOT, env=_environment(env),
+        timeout=120,
     )  # fmt: skip
 
 
-def start_server(data_dir: Path, module: str = "pinakes_server.cli", **env: str) -> LiveServer:
+def start_server(
+    data_dir: Path, module: str = "pinakes_server.cli", workers: int = 1, **env: str
+) -> LiveServer:
     """`module` runs the server's command line (tests/faults swaps in one that injects faults)."""
     port = free_port()
     log = data_dir.parent / f"{data_dir.name}-{port}.log"
@@ -77,7 +83,7 @@ def start_server(data_dir: Path, module: str = "pinakes_server.cli", **env: str)
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", module, "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--data-dir", str(data_dir)],
+             "--port", str(port), "--data-dir", str(data_dir), "--workers", str(workers)],
             stdout=output, stderr=subprocess.STDOUT, env=environment, cwd=ROOT,
         )  # fmt: skip
     server = LiveServer(f"http://127.0.0.1:{port}", data_dir, process, log, env)

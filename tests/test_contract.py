@@ -25,6 +25,7 @@ _app_names = (f"contract_test_{n}" for n in itertools.count())
 # Every operation DESIGN.md names, by method and canonical path.
 EXPECTED = {
     ("GET", "/health"): "health",
+    ("GET", "/metrics"): "get_metrics",
     ("GET", "/openapi.json"): "get_openapi",
     ("GET", "/docs"): "get_docs",
     ("GET", "/docs/{asset}"): "get_docs_asset",
@@ -80,11 +81,13 @@ def test_security_is_bearer_except_for_public_operations() -> None:
     assert SPEC["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
     }  # fmt: skip
+    assert SPEC["components"]["securitySchemes"]["metricsToken"]["scheme"] == "bearer"
     modes = {op.operation_id: op.auth for op in OPERATIONS}
     assert {name for name, mode in modes.items() if mode is AuthMode.NONE} == PUBLIC
     assert modes["register_user"] is AuthMode.OPTIONAL
+    assert {name for name, mode in modes.items() if mode is AuthMode.METRICS} == {"get_metrics"}
     for op, obj in operation_objects():
-        if op.auth is AuthMode.REQUIRED:
+        if op.auth in (AuthMode.REQUIRED, AuthMode.METRICS):
             assert "401" in obj["responses"], op.operation_id
 
 

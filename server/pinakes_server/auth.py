@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import jwt
 
 from .config import ConfigError
-from .errors import Unauthorized
+from .errors import NotFound, Unauthorized
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud", "jti"]
@@ -37,6 +38,17 @@ class DeviceBinding:
 class Claims:
     user_id: uuid.UUID
     device: DeviceBinding | None
+    # The user's token generation the JWT was issued under (`ugen`; 1 when it has none).
+    user_generation: int = 1
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a successful sign-in may be issued a token for."""
+
+    user_id: uuid.UUID
+    user_generation: int
+    device: DeviceBinding | None = None
 
 
 def load_or_create_secret(configured: str | None, data_dir: Path) -> str:
@@ -87,19 +99,20 @@ class TokenCodec:
         self.leeway = leeway_seconds
         self._verified: dict[str, tuple[Claims, float]] = {}
 
-    def issue(self, user_id: uuid.UUID, device: DeviceBinding | None = None) -> str:
+    def issue(self, grant: Grant) -> str:
         now = int(time.time())
         claims: dict[str, object] = {
-            "sub": str(user_id),
+            "sub": str(grant.user_id),
+            "ugen": grant.user_generation,
             "iat": now,
             "exp": now + self.ttl_seconds,
             "iss": self.issuer,
             "aud": self.audience,
             "jti": uuid.uuid4().hex,
         }
-        if device is not None:
-            claims["did"] = str(device.device_id)
-            claims["dgen"] = device.generation
+        if grant.device is not None:
+            claims["did"] = str(grant.device.device_id)
+            claims["dgen"] = grant.device.generation
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def decode(self, token: str) -> Claims:
@@ -134,13 +147,26 @@ class TokenCodec:
             user_id = uuid.UUID(claims["sub"])
             device = None
             if "did" in claims:
-                generation = claims["dgen"]
-                if not isinstance(generation, int) or isinstance(generation, bool):
-                    raise TypeError("dgen")
-                device = DeviceBinding(uuid.UUID(claims["did"]), generation)
+                device = DeviceBinding(uuid.UUID(claims["did"]), _generation(claims["dgen"]))
+            user_generation = _generation(claims.get("ugen", 1))  # none before migration 5
         except (KeyError, TypeError, ValueError, AttributeError):
             raise Unauthorized("the token is not valid") from None
-        return Claims(user_id, device), float(claims["exp"])
+        return Claims(user_id, device, user_generation), float(claims["exp"])
+
+
+def _generation(claim: object) -> int:
+    if not isinstance(claim, int) or isinstance(claim, bool):
+        raise TypeError("a token generation is an integer")
+    return claim
+
+
+def check_metrics_token(expected: str | None, authorization: str | None) -> None:
+    """`/metrics` is 404 unless PINAKES_METRICS_TOKEN is set, then 401 without that token."""
+    if expected is None:
+        raise NotFound("metrics are off: set PINAKES_METRICS_TOKEN to serve them")
+    token = bearer_token(authorization)
+    if token is None or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise Unauthorized("the metrics token is required")
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -1,9 +1,12 @@
-"""`pinakes-server serve | migrate | compact`: run the API, upgrade its store, tidy the log."""
+"""`pinakes-server serve | migrate | check | compact | users`: run the API, upgrade and check its
+store, tidy the log, administer users."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import peewee
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
+from . import cli_users
 from .app import create_app
 from .config import Config
 from .services import feed, store_check
@@ -34,26 +38,27 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--data-dir", type=Path, help="default: $PINAKES_DATA_DIR or ./data")
+    _data_dir_option(serve)
     serve.add_argument("--access-log", action="store_true")
     compact = commands.add_parser(
         "compact", help="remove change-log rows every device has acknowledged"
     )
-    compact.add_argument("--data-dir", type=Path, help="default: $PINAKES_DATA_DIR or ./data")
+    _data_dir_option(compact)
     upgrade = commands.add_parser("migrate", help="apply pending schema migrations")
-    upgrade.add_argument("--data-dir", type=Path, help="default: $PINAKES_DATA_DIR or ./data")
+    _data_dir_option(upgrade)
     upgrade.add_argument(
         "--check", action="store_true", help="apply nothing; exit 1 when migrations are pending"
     )
     inspect = commands.add_parser(
         "check", help="the database and the blob store agree; every library is holdable"
     )
-    inspect.add_argument("--data-dir", type=Path, help="default: $PINAKES_DATA_DIR or ./data")
+    _data_dir_option(inspect)
     inspect.add_argument("--repair", action="store_true", help="remove orphans, nothing else")
     inspect.add_argument(
         "--grace", type=float, default=SWEEP_GRACE_SECONDS, metavar="SECONDS",
         help="leave files changed this recently alone (a running server may be writing them)",
     )  # fmt: skip
+    cli_users.add_parser(commands, _data_dir_option)
     args = parser.parse_args(argv)
 
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
@@ -65,12 +70,18 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(run_migrations(config, check=args.check))
         elif args.command == "check":
             sys.exit(run_check(config, repair=args.repair, grace=args.grace))
+        elif args.command == "users":
+            cli_users.run(config, args)
         else:
             serve_api(config, args)
     except SchemaTooNew as exc:
         sys.exit(f"pinakes-server: {exc}")
     except peewee.OperationalError as exc:  # unreachable, refused, locked: one line
         sys.exit(f"pinakes-server: cannot use the database: {' '.join(str(exc).split())}")
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="default: $PINAKES_DATA_DIR or ./data")
 
 
 def serve_api(config: Config, args: argparse.Namespace) -> None:
@@ -90,7 +101,10 @@ def serve_api(config: Config, args: argparse.Namespace) -> None:
     )
     if args.workers == 1:
         Sanic.serve_single(primary=app)
-    else:
+        return
+    # Workers are spawned afresh and read this as they import prometheus-client (metrics.py).
+    with tempfile.TemporaryDirectory(prefix="pinakes-metrics-") as figures:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = figures
         Sanic.serve(primary=app, app_loader=loader)
 
 

@@ -70,6 +70,8 @@ class Config:
     long_poll_max_seconds: int = 60
     # The one log line per request: "text" (key=value) or "json".
     log_format: str = "text"
+    # `GET /metrics` answers only to this bearer token; unset, it is 404.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -107,6 +109,7 @@ class Config:
                 env, "PINAKES_LONG_POLL_MAX_SECONDS", cls.long_poll_max_seconds, 0
             ),
             "log_format": "json" if env.get("PINAKES_LOG_FORMAT") == "json" else "text",
+            "metrics_token": env.get("PINAKES_METRICS_TOKEN") or None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

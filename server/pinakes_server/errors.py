@@ -12,6 +12,7 @@ import peewee
 from sanic import HTTPResponse, Request
 from sanic.exceptions import PayloadTooLarge, RequestCancelled, SanicException
 
+from . import metrics
 from .storage.db import drop_connection
 
 PROBLEM_JSON = "application/problem+json"
@@ -115,11 +116,13 @@ def _storage_problem(exc: BaseException) -> HTTPResponse | None:
     """
     if any(map(_is_full, _chain(exc))):
         log.warning("storage is full: %s", safe_str(exc))
+        metrics.STORAGE_FAILURES.labels("full").inc()
         return problem_response(
             507, "insufficient-storage", "Insufficient storage", "the server's disk is full"
         )
     if isinstance(exc, OSError | peewee.OperationalError | peewee.InterfaceError):
         log.error("storage failed: %s", safe_str(exc), exc_info=exc)
+        metrics.STORAGE_FAILURES.labels("unavailable").inc()
         if not isinstance(exc, OSError):
             drop_connection()
         return problem_response(

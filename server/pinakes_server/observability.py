@@ -1,4 +1,4 @@
-"""Request ids and the one log line per request.
+"""Request ids, the one log line per request, and its request metrics.
 
 Every response carries `X-Request-ID` (the caller's, when it is sane, else a new one) and a
 problem+json body carries it as `request_id`, so one failing request can be found in the log.
@@ -17,6 +17,7 @@ import uuid
 import orjson
 from sanic import HTTPResponse, Request
 
+from . import metrics
 from .errors import PROBLEM_JSON
 
 SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -61,14 +62,20 @@ def stamp(request: Request, response: HTTPResponse) -> None:
 
 
 def log_request(request: Request, response: HTTPResponse) -> None:
+    """The request's log line, and its count and duration in the metrics."""
     started = getattr(request.ctx, "started", None)
     operation = getattr(request.ctx, "operation", None)
     principal = getattr(request.ctx, "principal", None)
+    operation_id = operation.operation_id if operation is not None else None
+    seconds = time.perf_counter() - started if started else None
+    metrics.REQUESTS.labels(operation_id or "none", request.method, response.status).inc()
+    if seconds is not None:
+        metrics.DURATION.labels(operation_id or "none").observe(seconds)
     fields = {
         "method": request.method,
-        "operation": operation.operation_id if operation is not None else None,
+        "operation": operation_id,
         "status": response.status,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        "duration_ms": round(seconds * 1000, 1) if seconds is not None else None,
         "request_id": request_id(request),
         "user_id": str(principal.user_id) if principal is not None else None,
     }

@@ -22,7 +22,7 @@ from ..conftest import CHUNK, Account, DeviceClient, device_client, new_user, sh
 OPERATIONS = {op.operation_id: op for op in operations(load_spec())}
 # Operations that act on no user's object: who may call them is tested in test_auth.
 NO_USER_OBJECT = {
-    "health", "get_openapi", "get_docs", "get_docs_asset", "register_user", "login",
+    "health", "get_metrics", "get_openapi", "get_docs", "get_docs_asset", "register_user", "login",
     "device_login", "get_me", "list_devices", "register_device",
 }  # fmt: skip
 

@@ -75,6 +75,8 @@ FORGERIES: dict[str, Forge] = {
     "another-servers-key": lambda a, key: jwt.encode(claims_for(a), key[::-1], algorithm="HS256"),
     "sub-as-number": lambda a, key: jwt.encode(claims_for(a, sub=12345), key),
     "exp-not-a-number": lambda a, key: jwt.encode(claims_for(a, exp="tomorrow"), key),
+    "ugen-not-a-number": lambda a, key: jwt.encode(claims_for(a, ugen="1"), key),
+    "ugen-not-yet-issued": lambda a, key: jwt.encode(claims_for(a, ugen=2), key),
 }
 
 
@@ -106,7 +108,7 @@ def test_a_remembered_token_still_expires_on_time(monkeypatch: pytest.MonkeyPatc
 
     codec = auth.TokenCodec("s" * 32, "iss", "aud", ttl_seconds=60, leeway_seconds=5)
     user = uuid.uuid4()
-    token = codec.issue(user)
+    token = codec.issue(auth.Grant(user, 1))
     assert codec.decode(token).user_id == user
     issued = time.time()
     monkeypatch.setattr(auth.time, "time", lambda: issued + 64)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from contextlib import AbstractAsyncContextManager
 
 from sanic import HTTPResponse, Request
 
 from .._generated import models
-from ..auth import DeviceBinding, TokenCodec
+from ..auth import Grant, TokenCodec
 from ..services import users
 from ..services.throttle import SignInThrottle
 from ..services.units import unit
@@ -16,13 +15,11 @@ from .io import parse, principal, render
 from .registry import operation
 
 
-def _token(
-    request: Request, user_id: uuid.UUID, device: DeviceBinding | None = None
-) -> HTTPResponse:
+def _token(request: Request, grant: Grant) -> HTTPResponse:
     codec: TokenCodec = request.app.ctx.tokens
     return render(
         {
-            "access_token": codec.issue(user_id, device),
+            "access_token": codec.issue(grant),
             "token_type": "Bearer",
             "expires_in": codec.ttl_seconds,
         }
@@ -51,16 +48,16 @@ def _sign_in(request: Request, name: str) -> AbstractAsyncContextManager[None]:
 async def login(request: Request) -> HTTPResponse:
     body = parse(request, models.Credentials)
     async with _sign_in(request, body.username):
-        user = await users.authenticate_password(body.username, body.password.get_secret_value())
-    return _token(request, user.id)
+        grant = await users.authenticate_password(body.username, body.password.get_secret_value())
+    return _token(request, grant)
 
 
 @operation("device_login")
 async def device_login(request: Request) -> HTTPResponse:
     body = parse(request, models.DeviceLogin)
     async with _sign_in(request, ""):  # device tokens are counted under one name
-        user_id, binding = await unit(users.device_for_token, body.device_token)
-    return _token(request, user_id, binding)
+        grant = await unit(users.device_for_token, body.device_token)
+    return _token(request, grant)
 
 
 @operation("get_me")

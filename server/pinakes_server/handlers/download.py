@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from sanic import HTTPResponse, Request
 
+from .. import metrics
 from ..errors import ApiError, problem_response
 from ..ranges import ByteRange, Unsatisfiable, parse_range
 from ..services import feed
@@ -97,4 +98,5 @@ def _read(fd: int, offset: int, length: int) -> bytes:
     data = os.pread(fd, length, offset)
     if len(data) != length:
         raise ApiError("the blob is shorter than its recorded size")
+    metrics.DOWNLOADED.inc(length)
     return data

@@ -1,4 +1,4 @@
-"""Health, the contract itself, and its interactive documentation."""
+"""Health, metrics, the contract itself, and its interactive documentation."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 import swagger_ui_bundle
 from sanic import HTTPResponse, Request
 
-from .. import __version__
+from .. import __version__, metrics
 from ..openapi.spec import spec_bytes
+from ..services import uploads
+from ..services.units import unit
 from .io import render
 from .registry import operation
 
@@ -39,6 +41,12 @@ DOCS_PAGE = """<!doctype html>
 @operation("health")
 async def health(request: Request) -> HTTPResponse:
     return render({"status": "ok", "version": __version__})
+
+
+@operation("get_metrics")
+async def get_metrics(request: Request) -> HTTPResponse:
+    body = await unit(lambda: metrics.exposition(uploads.open_count()))
+    return HTTPResponse(body, content_type=metrics.CONTENT_TYPE)
 
 
 @operation("get_openapi")

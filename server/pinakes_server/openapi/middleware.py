@@ -25,6 +25,11 @@ async def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
     """401 decided from the header alone, before any body is looked at."""
     if mode is AuthMode.NONE:
         return None
+    if mode is AuthMode.METRICS:
+        auth.check_metrics_token(
+            request.app.ctx.config.metrics_token, request.headers.get("authorization")
+        )
+        return None
     token = auth.bearer_token(request.headers.get("authorization"))
     if token is None:
         if mode is AuthMode.REQUIRED:

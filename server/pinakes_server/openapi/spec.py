@@ -24,6 +24,10 @@ class AuthMode(enum.Enum):
     NONE = "none"
     OPTIONAL = "optional"  # e.g. register: anonymous, or an admin's token
     REQUIRED = "required"
+    METRICS = "metrics"  # the operator's PINAKES_METRICS_TOKEN, not a user's JWT
+
+
+METRICS_SCHEME = "metricsToken"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ def _auth_mode(requirements: list[dict[str, list[str]]]) -> AuthMode:
         return AuthMode.NONE
     if any(not requirement for requirement in requirements):
         return AuthMode.OPTIONAL
+    if any(METRICS_SCHEME in requirement for requirement in requirements):
+        return AuthMode.METRICS
     return AuthMode.REQUIRED
 
 

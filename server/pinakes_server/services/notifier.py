@@ -13,6 +13,7 @@ from collections import defaultdict
 
 import psycopg
 
+from .. import metrics
 from ..storage.db import CHANGES_CHANNEL
 from ..storage.tables import UserSeq
 from .units import unit
@@ -40,10 +41,12 @@ class ChangeNotifier:
         """Return when the user's log passes `cursor`, or after `timeout` seconds."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters[user_id][future] = cursor
+        metrics.WAITING_LONG_POLLS.inc()
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(future, timeout)
         finally:
+            metrics.WAITING_LONG_POLLS.dec()
             waiting = self._waiters.get(user_id)
             if waiting is not None:
                 waiting.pop(future, None)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from .. import metrics
 from ..auth import Principal
 from ..config import Config
 from ..errors import ApiError, NotFound, ValidationFailed
@@ -154,6 +155,15 @@ def find(principal: Principal, session_id: uuid.UUID) -> UploadSession:
     return session
 
 
+def open_count() -> int:
+    """Open upload sessions in the store, all users' (expired ones not yet collected aside)."""
+    return (
+        UploadSession.select()
+        .where(UploadSession.status.in_(OPEN) & (UploadSession.expires_at > utcnow()))
+        .count()
+    )
+
+
 def received(session: UploadSession) -> tuple[list[int], int]:
     """Indexes of the stored chunks (ascending) and their total size."""
     rows = list(
@@ -283,6 +293,7 @@ async def _write_at(
         raise HashMismatch("the chunk does not match its Content-Digest")
     # Off the event loop: other connections' chunks keep arriving meanwhile.
     await asyncio.get_running_loop().run_in_executor(None, os.fdatasync, fd)
+    metrics.UPLOADED.inc(written)
 
 
 async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import peewee
 
-from ..auth import Claims, DeviceBinding, Principal
+from ..auth import Claims, DeviceBinding, Grant, Principal
 from ..errors import Conflict, Forbidden, Unauthorized
 from ..storage.db import lock_table, write_transaction
 from ..storage.prepared import Prepared, slot
@@ -25,6 +24,7 @@ log = logging.getLogger("pinakes.users")
 T = TypeVar("T")
 
 BAD_CREDENTIALS = "wrong username or password"
+DISABLED = "the account is disabled"
 SEEN_RESOLUTION = timedelta(minutes=1)
 
 
@@ -56,41 +56,64 @@ def _create_user(
     with write_transaction():
         lock_table(User)  # one first user, whichever process registers at the same moment
         first = _check_may_register(actor, open_registration)  # again, under the write lock
-        try:
-            user = User.create(
-                username=username,
-                username_key=username.casefold(),
-                password_hash=password_hash,
-                is_admin=first,
-            )
-        except peewee.IntegrityError:
-            raise Conflict(f"the username {username!r} is taken") from None
-        UserSeq.create(user=user)
-        return UserRecord.of(user)
+        return UserRecord.of(insert_user(username, password_hash, is_admin=first))
 
 
-async def authenticate_password(username: str, password: str) -> UserRecord:
+def insert_user(username: str, password_hash: str, is_admin: bool) -> User:
+    """Inside the caller's transaction; Conflict when the name is taken (in any case)."""
+    try:
+        user = User.create(
+            username=username,
+            username_key=username.casefold(),
+            password_hash=password_hash,
+            is_admin=is_admin,
+        )
+    except peewee.IntegrityError:
+        raise Conflict(f"the username {username!r} is taken") from None
+    UserSeq.create(user=user)
+    return user
+
+
+async def authenticate_password(username: str, password: str) -> Grant:
     user = await unit(User.get_or_none, User.username_key == username.casefold())
     stored = user.password_hash if user is not None else None
     # Verified even for an unknown name, so the answer takes as long either way.
     matches = await _off_loop(credentials.verify_password, stored, password)
     if user is None or not matches:
         raise Unauthorized(BAD_CREDENTIALS)
-    return UserRecord.of(user)
+    if user.disabled:  # said only to whoever knows the password
+        raise Unauthorized(DISABLED)
+    return Grant(user.id, user.token_generation)
 
 
-def device_for_token(device_token: str) -> tuple[uuid.UUID, DeviceBinding]:
+def device_for_token(device_token: str) -> Grant:
     """The user a device token signs in, and the device its JWT is bound to."""
-    device = Device.get_or_none(Device.token_hash == credentials.hash_device_token(device_token))
-    if device is None or not device.enabled:
+    found = (
+        Device.select(Device, User.disabled, User.token_generation.alias("user_generation"))
+        .join(User)
+        .where(Device.token_hash == credentials.hash_device_token(device_token))
+        .objects()
+        .first()
+    )
+    if found is None or not found.enabled:
         raise Unauthorized("the device token is unknown, rotated or disabled")
-    return device.user_id, DeviceBinding(device.id, device.token_generation)
+    if found.disabled:
+        raise Unauthorized(DISABLED)
+    binding = DeviceBinding(found.id, found.token_generation)
+    return Grant(found.user_id, found.user_generation, binding)
 
 
 # Every authenticated request runs this: the user and the token's device (if any) in one go.
 _STANDING = Prepared(
     lambda: (
-        User.select(User.is_admin, Device.enabled, Device.token_generation, Device.last_seen_at)
+        User.select(
+            User.is_admin,
+            User.disabled,
+            User.token_generation,
+            Device.enabled,
+            Device.token_generation,
+            Device.last_seen_at,
+        )
         .join(
             Device,
             peewee.JOIN.LEFT_OUTER,
@@ -108,7 +131,11 @@ def principal_for(claims: Claims) -> tuple[Principal, bool]:
     row = _STANDING.first(user=claims.user_id, device=device.device_id if device else None)
     if row is None:
         raise Unauthorized("the token's user no longer exists")
-    is_admin, enabled, generation, last_seen_at = row
+    is_admin, disabled, user_generation, enabled, generation, last_seen_at = row
+    if disabled:
+        raise Unauthorized(DISABLED)
+    if user_generation != claims.user_generation:
+        raise Unauthorized("the user's tokens were revoked: sign in again")
     if device is None:
         return Principal(claims.user_id, is_admin), False
     if not enabled:  # None: no such device of this user

@@ -65,6 +65,14 @@ class BlobStore:
         for path in self.blobs.glob("*/*/*"):
             yield path.name, path
 
+    def remove_blob(self, content_hash: str) -> bool:
+        """False when it was not there."""
+        try:
+            self.blob_path(content_hash).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def promote(self, part: Path, content_hash: str) -> None:
         """Make a verified staging file the blob of `content_hash` (durably, then visibly)."""
         target = self.blob_path(content_hash)

@@ -57,6 +57,10 @@ class User(BaseTable):
     password_hash = peewee.CharField(max_length=255)
     is_admin = peewee.BooleanField(default=False)
     created_at = UTCDateTimeField(default=utcnow)
+    # Set by `pinakes-server users disable`: no sign-in, no token of the user counts.
+    disabled = peewee.BooleanField(default=False)
+    # Every JWT carries it (`ugen`); bumping it ends all of the user's tokens at once.
+    token_generation = peewee.IntegerField(default=1)
 
 
 class Device(BaseTable):
