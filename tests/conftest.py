@@ -40,12 +40,56 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
+class Servers:
+    """Starts server processes for the tests; `stop` ends them and fails on what their logs
+    show: any 500 is a bug, whichever test provoked it; so is a storage failure, unless a test
+    injected it. A restarted server (same data dir) keeps its database."""
+
+    def __init__(
+        self, tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster | None
+    ) -> None:
+        self._tmp, self._postgres = tmp_path_factory, postgres
+        self._databases: dict[Path, str] = {}
+
+    def start(
+        self,
+        started: list[tuple[LiveServer, bool]],
+        data_dir: Path | None = None,
+        module: str | None = None,
+        storage_fails: bool = False,
+        workers: int = 1,
+        **env: str,
+    ) -> LiveServer:
+        data_dir = data_dir or self._tmp.mktemp("server") / "data"
+        # Every verdict of the compiled contract checks is compared with stock openapi-core's
+        # (in the SQLite pass: the contract checks do not depend on the database).
+        env = {"PINAKES_CONTRACT_CROSS_CHECK": "1" if self._postgres is None else "0", **env}
+        if self._postgres is not None:
+            if data_dir not in self._databases:
+                self._databases[data_dir] = self._postgres.new_database()
+            env.setdefault("PINAKES_DATABASE_URL", self._databases[data_dir])
+        server = start_server(data_dir, module or "pinakes_server.cli", workers, **env)
+        started.append((server, storage_fails or module is not None))
+        return server
+
+    @staticmethod
+    def stop(started: list[tuple[LiveServer, bool]]) -> None:
+        for server, _ in started:
+            server.stop()
+        for server, broken_on_purpose in started:
+            log = server.log.read_text()
+            assert "unhandled error" not in log, log
+            assert "breaks the contract" not in log, log
+            assert broken_on_purpose or "storage failed" not in log, log
+
+
 @pytest.fixture(scope="session")
-def server_factory(
-    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster | None
-) -> Iterator[Callable[..., LiveServer]]:
+def servers(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster | None) -> Servers:
+    return Servers(tmp_path_factory, postgres)
+
+
+def _factory(servers: Servers) -> Iterator[Callable[..., LiveServer]]:
     started: list[tuple[LiveServer, bool]] = []
-    databases: dict[Path, str] = {}  # a restarted server keeps its database
 
     def factory(
         data_dir: Path | None = None,
@@ -57,28 +101,27 @@ def server_factory(
         """A new server process; on an existing data dir it is a second instance of that one.
         `module`: another command line to run it with (one that injects faults);
         `storage_fails`: the test breaks its storage on purpose (so does any `module`)."""
-        data_dir = data_dir or tmp_path_factory.mktemp("server") / "data"
-        # Every verdict of the compiled contract checks is compared with stock openapi-core's
-        # (in the SQLite pass: the contract checks do not depend on the database).
-        env = {"PINAKES_CONTRACT_CROSS_CHECK": "1" if postgres is None else "0", **env}
-        if postgres is not None:
-            if data_dir not in databases:
-                databases[data_dir] = postgres.new_database()
-            env.setdefault("PINAKES_DATABASE_URL", databases[data_dir])
-        server = start_server(data_dir, module or "pinakes_server.cli", workers, **env)
-        started.append((server, storage_fails or module is not None))
-        return server
+        return servers.start(started, data_dir, module, storage_fails, workers, **env)
 
     yield factory
-    for server, _ in started:
-        server.stop()
-    for server, broken_on_purpose in started:
-        log = server.log.read_text()
-        # Any 500 in a server's log is a bug, whichever test provoked it; so is a storage
-        # failure, unless a test injected it.
-        assert "unhandled error" not in log, log
-        assert "breaks the contract" not in log, log
-        assert broken_on_purpose or "storage failed" not in log, log
+    servers.stop(started)
+
+
+@pytest.fixture
+def server_factory(servers: Servers) -> Iterator[Callable[..., LiveServer]]:
+    """Servers of one test: stopped (and their logs checked) when it ends."""
+    yield from _factory(servers)
+
+
+@pytest.fixture(scope="module")
+def module_server_factory(servers: Servers) -> Iterator[Callable[..., LiveServer]]:
+    """Servers shared by one module's tests."""
+    yield from _factory(servers)
+
+
+@pytest.fixture(scope="session")
+def session_server_factory(servers: Servers) -> Iterator[Callable[..., LiveServer]]:
+    yield from _factory(servers)
 
 
 @dataclass
@@ -123,9 +166,9 @@ def register(server: LiveServer, username: str, token: str | None = None) -> htt
 
 
 @pytest.fixture(scope="session")
-def server(server_factory: Callable[..., LiveServer]) -> LiveServer:
+def server(session_server_factory: Callable[..., LiveServer]) -> LiveServer:
     """The shared server: default (closed) registration, SQLite in a temp data dir."""
-    return server_factory()
+    return session_server_factory()
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,7 @@ EXPECTED = {
     ("POST", "/api/v1/sync/upload"): "create_upload",
     ("GET", "/api/v1/sync/upload/{id}"): "get_upload",
     ("DELETE", "/api/v1/sync/upload/{id}"): "cancel_upload",
+    ("POST", "/api/v1/sync/upload/batch"): "upload_batch",
     ("PUT", "/api/v1/sync/upload/{id}/chunks/{index}"): "upload_chunk",
     ("POST", "/api/v1/sync/upload/{id}/complete"): "complete_upload",
     ("GET", "/api/v1/sync/download/{path}"): "download_file",

@@ -60,6 +60,8 @@ class Config:
     # Also run stock openapi-core on every request and response and compare (the test suite).
     contract_cross_check: bool = False
     max_json_body: int = 4 * 1024 * 1024
+    # A batch upload's whole body (manifest and every file's bytes): 413 beyond.
+    max_batch_bytes: int = 32 * 1024 * 1024
     max_file_size: int = 64 * 1024**3
     max_open_uploads: int = 64  # per user
     max_staged_bytes: int = 256 * 1024**3  # per user, over their open upload sessions
@@ -96,6 +98,7 @@ class Config:
                 env, "PINAKES_CONTRACT_CROSS_CHECK", cls.contract_cross_check
             ),
             "max_json_body": _int(env, "PINAKES_MAX_JSON_BODY", cls.max_json_body, 1024),
+            "max_batch_bytes": _int(env, "PINAKES_MAX_BATCH_BYTES", cls.max_batch_bytes, 1024),
             "max_file_size": _int(env, "PINAKES_MAX_FILE_SIZE", cls.max_file_size, 0),
             "max_open_uploads": _int(env, "PINAKES_MAX_OPEN_UPLOADS", cls.max_open_uploads, 1),
             "max_staged_bytes": _int(env, "PINAKES_MAX_STAGED_BYTES", cls.max_staged_bytes, 0),

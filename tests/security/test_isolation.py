@@ -8,6 +8,7 @@ classified here.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -119,6 +120,21 @@ def _upload(device_id: Callable[[World], str]) -> Callable[[World, httpx.Client]
     return call
 
 
+def _batch(device_id: Callable[[World], str]) -> Callable[[World, httpx.Client], httpx.Response]:
+    def call(w: World, api: httpx.Client) -> httpx.Response:
+        manifest = {"device_id": device_id(w), "items": [
+            {"path": SECRET_PATH, "content_hash": sha256(b"overwritten"), "size": 11},
+        ]}  # fmt: skip
+        request = api.build_request("POST", "/api/v1/sync/upload/batch", files=[
+            ("manifest", (None, json.dumps(manifest), "application/json")),
+            ("files", ("f", b"overwritten", "application/octet-stream")),
+        ])  # fmt: skip
+        request.read()  # (a multipart body streams: read, the leak check can look at it)
+        return api.send(request)
+
+    return call
+
+
 def _ack(device_id: Callable[[World], str]) -> Callable[[World, httpx.Client], httpx.Response]:
     return lambda w, api: api.post(
         "/api/v1/sync/ack", json={"cursor": 0, "device_id": device_id(w)}
@@ -144,6 +160,7 @@ CROSS_USER: dict[str, list[Probe]] = {
     "report_changes": [Probe(_report(_laptop))],
     "ack_changes": [Probe(_ack(_laptop))],
     "create_upload": [Probe(_upload(_laptop))],
+    "upload_batch": [Probe(_batch(_laptop))],
     "get_upload": [Probe(lambda w, api: api.get(f"/api/v1/sync/upload/{w.session_id}"))],
     "cancel_upload": [Probe(lambda w, api: api.delete(f"/api/v1/sync/upload/{w.session_id}"))],
     "upload_chunk": [Probe(_chunk)],
@@ -194,6 +211,7 @@ CROSS_DEVICE: dict[str, Probe] = {
     "report_changes": Probe(_report(_phone), refused=frozenset({403})),
     "ack_changes": Probe(_ack(_phone), refused=frozenset({403})),
     "create_upload": Probe(_upload(_phone), refused=frozenset({403})),
+    "upload_batch": Probe(_batch(_phone), refused=frozenset({403})),
 }
 
 

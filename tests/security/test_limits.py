@@ -135,9 +135,9 @@ def test_thousands_of_ranges_cost_one_whole_answer(alice: Account, new_device) -
 
 
 @pytest.fixture(scope="module")
-def impatient(server_factory: Callable[..., LiveServer]) -> LiveServer:
+def impatient(module_server_factory: Callable[..., LiveServer]) -> LiveServer:
     """A server that waits 2 s for a silent client."""
-    return server_factory(PINAKES_REQUEST_TIMEOUT_SECONDS="2")
+    return module_server_factory(PINAKES_REQUEST_TIMEOUT_SECONDS="2")
 
 
 def _raw(server: LiveServer, payload: bytes) -> tuple[float, bytes]:

@@ -4,6 +4,11 @@
 from .accepted_change import AcceptedChange
 from .ack_request import AckRequest
 from .ack_result import AckResult
+from .batch_item import BatchItem
+from .batch_item_result import BatchItemResult
+from .batch_manifest import BatchManifest
+from .batch_outcome import BatchOutcome
+from .batch_result import BatchResult
 from .change import Change
 from .change_type import ChangeType
 from .changes_page import ChangesPage
@@ -25,6 +30,7 @@ from .get_docs_asset_asset import GetDocsAssetAsset
 from .get_openapi_response_200 import GetOpenapiResponse200
 from .health import Health
 from .health_status import HealthStatus
+from .item_problem import ItemProblem
 from .me import Me
 from .problem import Problem
 from .report_request import ReportRequest
@@ -33,6 +39,7 @@ from .resolution import Resolution
 from .resolve_request import ResolveRequest
 from .token import Token
 from .token_token_type import TokenTokenType
+from .upload_batch_body import UploadBatchBody
 from .upload_create import UploadCreate
 from .upload_result import UploadResult
 from .upload_session import UploadSession
@@ -45,6 +52,11 @@ __all__ = (
     "AcceptedChange",
     "AckRequest",
     "AckResult",
+    "BatchItem",
+    "BatchItemResult",
+    "BatchManifest",
+    "BatchOutcome",
+    "BatchResult",
     "Change",
     "ChangeType",
     "ChangesPage",
@@ -66,6 +78,7 @@ __all__ = (
     "GetOpenapiResponse200",
     "Health",
     "HealthStatus",
+    "ItemProblem",
     "Me",
     "Problem",
     "ReportRequest",
@@ -74,6 +87,7 @@ __all__ = (
     "ResolveRequest",
     "Token",
     "TokenTokenType",
+    "UploadBatchBody",
     "UploadCreate",
     "UploadResult",
     "UploadSession",

@@ -666,6 +666,107 @@ class UploadResult(BaseModel):
     conflict: Conflict | None
 
 
+class BatchItem(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    content_hash: Annotated[
+        str,
+        Field(
+            description="Lowercase hex SHA-256.",
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            max_length=64,
+            min_length=64,
+            pattern="^[0-9a-f]{64}$",
+        ),
+    ]
+    size: Annotated[
+        int,
+        Field(
+            description="At most the largest chunk size (and the batch at most PINAKES_MAX_BATCH_BYTES): larger files take a resumable upload.",
+            ge=0,
+            le=67108864,
+        ),
+    ]
+    mtime: AwareDatetime | None = None
+    base_version: Annotated[
+        int | None,
+        Field(
+            description="The server version the device last synced; 0 or absent: it did not have it.",
+            ge=0,
+        ),
+    ] = None
+
+
+class BatchManifest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    device_id: Annotated[
+        UUID | None,
+        Field(
+            description="Defaults to the token's device; a login token must name one."
+        ),
+    ] = None
+    items: Annotated[list[BatchItem], Field(max_length=1000, min_length=1)]
+
+
+class ItemProblem(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[str, Field(examples=["hash-mismatch"])]
+    title: str
+    status: Annotated[int, Field(ge=400, le=599)]
+    detail: str
+
+
+class BatchOutcome(StrEnum):
+    accepted = "accepted"
+    conflict = "conflict"
+    rejected = "rejected"
+
+
+class BatchItemResult(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    index: Annotated[int, Field(ge=0)]
+    path: Annotated[
+        str,
+        Field(
+            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
+            max_length=1024,
+            min_length=1,
+            pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
+        ),
+    ]
+    outcome: BatchOutcome
+    accepted: AcceptedChange | None = None
+    conflict: Conflict | None = None
+    problem: ItemProblem | None = None
+
+
+class BatchResult(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    items: Annotated[
+        list[BatchItemResult], Field(description="One per manifest item, in its order.")
+    ]
+
+
 class Problem(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

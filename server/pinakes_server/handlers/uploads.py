@@ -10,14 +10,14 @@ from sanic import HTTPResponse, Request
 from sanic.exceptions import RequestTimeout
 
 from .._generated import models
-from ..services import uploads
+from ..services import batches, uploads
 from ..services.units import unit
 from .io import no_content, parse, principal, render
 from .registry import operation
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:
-    """The chunk as it arrives. A big chunk may take long on a slow link, but a client silent
+    """The body as it arrives. A big one may take long on a slow link, but a client silent
     for the request timeout mid-body is cut off (408): Sanic's own timer ends with the head."""
     timeout = request.app.ctx.config.request_timeout_seconds
     loop = asyncio.get_running_loop()
@@ -31,7 +31,7 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
                     return
                 yield data
     except TimeoutError:
-        raise RequestTimeout("the chunk stopped arriving") from None
+        raise RequestTimeout("the body stopped arriving") from None
 
 
 def _content_length(request: Request) -> int | None:
@@ -90,3 +90,31 @@ async def complete_upload(request: Request, id: str) -> HTTPResponse:
     if done.last_seq is not None:
         request.app.ctx.notifier.publish(done.user_id, done.last_seq)
     return render(done.result)
+
+
+@operation("upload_batch")
+async def upload_batch(request: Request) -> HTTPResponse:
+    config, store, caller = request.app.ctx.config, request.app.ctx.blobs, principal(request)
+    length = _content_length(request)
+    if length is not None and length > config.max_batch_bytes:
+        raise uploads.ChunkTooLarge(f"a batch's body may be at most {config.max_batch_bytes} bytes")
+    contract = request.app.ctx.contract
+    body = batches.BatchBody(
+        store,
+        request.headers.get("content-type", ""),
+        config.max_batch_bytes,
+        config.max_json_body,
+        lambda manifest, where: contract.check_part("BatchManifest", manifest, where),
+    )
+    try:
+        async for data in _body(request):
+            body.feed(data)
+        items = body.finish()
+        device_id = await unit(batches.acting_device, caller, body.device_id)
+        await asyncio.get_running_loop().run_in_executor(None, batches.store, store, items)
+    finally:
+        body.discard()
+    results, last_seq = await unit(batches.apply, caller.user_id, device_id, items)
+    if last_seq is not None:
+        request.app.ctx.notifier.publish(caller.user_id, last_seq)
+    return render({"items": results})

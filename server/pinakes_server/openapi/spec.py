@@ -14,6 +14,9 @@ SPEC_PATH = Path(__file__).resolve().parents[3] / "openapi" / "openapi.json"
 CANONICAL_SYNC_PREFIX = "/api/v1/sync/"
 LEGACY_SYNC_PREFIX = "/api/sync/"
 OCTET_STREAM = "application/octet-stream"
+MULTIPART_FORM = "multipart/form-data"
+# Bodies streamed to their handler, never buffered, checked there (length, digest, manifest).
+STREAMED_MEDIA_TYPES = (OCTET_STREAM, MULTIPART_FORM)
 # A library path may contain "/": the one multi-segment path parameter. Sanic routes it as
 # <…:path> and leaves it percent-encoded; the middleware decodes it exactly once.
 MULTI_SEGMENT_PARAMS = frozenset({"path"})
@@ -36,8 +39,12 @@ class Operation:
     method: str  # upper case, as Sanic names methods
     path: str  # the contract's template, e.g. /api/v1/sync/devices/{id}
     auth: AuthMode
-    # A raw-bytes body: streamed to its handler, never buffered, checked there (length, digest).
-    streaming: bool = False
+    # The media type of a body streamed to its handler (STREAMED_MEDIA_TYPES), else None.
+    streamed: str | None = None
+
+    @property
+    def streaming(self) -> bool:
+        return self.streamed is not None
 
     @property
     def legacy_path(self) -> str | None:
@@ -65,6 +72,10 @@ def _auth_mode(requirements: list[dict[str, list[str]]]) -> AuthMode:
     return AuthMode.REQUIRED
 
 
+def _streamed(content: dict[str, Any]) -> str | None:
+    return next((media for media in STREAMED_MEDIA_TYPES if media in content), None)
+
+
 def operations(spec: dict[str, Any]) -> list[Operation]:
     default_security = spec.get("security", [])
     found = []
@@ -78,7 +89,7 @@ def operations(spec: dict[str, Any]) -> list[Operation]:
                         method=method.upper(),
                         path=path,
                         auth=_auth_mode(op.get("security", default_security)),
-                        streaming=OCTET_STREAM in op.get("requestBody", {}).get("content", {}),
+                        streamed=_streamed(op.get("requestBody", {}).get("content", {})),
                     )
                 )
     return found

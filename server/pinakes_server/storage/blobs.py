@@ -6,11 +6,26 @@ A blob becomes visible only by renaming a complete, fsynced file into `blobs/ab/
 
 from __future__ import annotations
 
+import ctypes
 import os
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def syncfs(path: Path) -> None:
+    """Everything written to the file system holding `path` made durable, in one call: a
+    batch's files and renames cost two of these, not an fsync each."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _libc.syncfs(fd) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(path: Path) -> None:
@@ -72,6 +87,19 @@ class BlobStore:
         except FileNotFoundError:
             return False
         return True
+
+    def store_many(self, staged: list[tuple[Path, str]]) -> None:
+        """Make many verified staging files (path, sha256) blobs: all durable first, then
+        all renamed in, then the renames durable (one syncfs each, whatever their number)."""
+        syncfs(self.uploads)
+        for part, content_hash in staged:
+            target = self.blob_path(content_hash)
+            if target.is_file():  # stored already (or twice in this batch)
+                part.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(part, target)
+        syncfs(self.blobs)
 
     def promote(self, part: Path, content_hash: str) -> None:
         """Make a verified staging file the blob of `content_hash` (durably, then visibly)."""
