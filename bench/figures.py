@@ -9,6 +9,7 @@ import random
 import shutil
 import statistics
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -20,6 +21,8 @@ import httpx
 import peewee
 from pinakes_server.storage.db import SQLITE_PRAGMAS, bulk_write, close_database, open_database
 from pinakes_server.storage.tables import ChangeLog, User, UserSeq, database, utcnow
+
+from tests.live import PASSWORD
 
 from .harness import (
     BACKENDS,
@@ -409,6 +412,60 @@ def _wait(reader: httpx.Client, cursor: int, woke: dict[str, float]) -> None:
     woke["cursor"] = reply.json()["cursor"]
 
 
+SMALL_FILES, SMALL_FOLDERS, SMALL_SIZE = 5000, 50, 1024
+SMALL_GOAL = 1500  # files/s, push and pull
+
+
+def _small_tree(root: Path) -> None:
+    rng = random.Random(5)
+    for i in range(SMALL_FILES):
+        folder = root / f"folder-{i % SMALL_FOLDERS:02}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"note-{i:05}.md").write_bytes(rng.randbytes(SMALL_SIZE))
+
+
+def _sync_cli(*args: str | Path) -> float:
+    """Seconds one `pinakes-sync` command takes, start-up included (as a person sees it)."""
+    env = {**os.environ, "PINAKES_PASSWORD": PASSWORD}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pinakes_sync.cli", *map(str, args)],
+        check=True, capture_output=True, env=env, timeout=600,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def small_files(scratch: Path) -> Iterator[Result]:
+    """5,000 files of 1 KiB in 50 folders: pushed by `pinakes-sync sync` from one folder,
+    pulled by another; against `cp -r` of the same tree followed by `sync` (the floor)."""
+    source = scratch / "tree"
+    _small_tree(source)
+    started = time.perf_counter()
+    subprocess.run(["cp", "-r", str(source), str(scratch / "copy")], check=True)
+    subprocess.run(["sync"], check=True)
+    floor = SMALL_FILES / (time.perf_counter() - started)
+    for backend in BACKENDS:
+        production = {"PINAKES_VALIDATE_RESPONSES": "0"}
+        with pinakes(scratch / f"server-{backend}", backend, **production) as server:
+            account = {"username": "small", "password": PASSWORD}
+            httpx.post(f"{server.url}/api/v1/auth/register", json=account).raise_for_status()
+            pusher, puller = scratch / f"push-{backend}", scratch / f"pull-{backend}"
+            shutil.copytree(source, pusher)
+            for folder in (pusher, puller):
+                _sync_cli("init", folder, "--server", server.url, "--username", "small",
+                          "--device-name", folder.name)  # fmt: skip
+            rates = {
+                "push": SMALL_FILES / _sync_cli("sync", pusher),
+                "pull": SMALL_FILES / _sync_cli("sync", puller),
+            }
+        for what, rate in rates.items():
+            yield Result(
+                f"{SMALL_FILES} x 1 KiB {what} via pinakes-sync, files/s [{backend}]",
+                rate, floor, rate / floor, f">= {SMALL_GOAL} files/s", "files/s",
+                rate >= SMALL_GOAL,
+            )  # fmt: skip
+
+
 FIGURES: dict[str, Callable[[Path], Iterator[Result]]] = {
     "devices": devices_rate,
     "feed": feed_latency,
@@ -417,4 +474,5 @@ FIGURES: dict[str, Callable[[Path], Iterator[Result]]] = {
     "instances": instances,
     "transfer": transfers,
     "long-poll": long_poll,
+    "small-files": small_files,
 }

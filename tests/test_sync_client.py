@@ -283,3 +283,27 @@ def test_a_folder_behind_the_compacted_feed_relists(library) -> None:
     os.utime(b / "two.txt", ns=(entry["mtime_ns"], entry["mtime_ns"]))
     sync(b)
     assert tree(b) == tree(a) == {"one.txt": b"one", "three.txt": b"three"}
+
+
+def test_small_files_go_in_batches_and_large_ones_resumably(library) -> None:
+    """1,200 small files take two batch requests (1000 + 200 files), not three requests each;
+    a file of a chunk or more still takes a resumable upload; the other folder gets them all."""
+    a, b = library("a"), library("b")
+    for i in range(1200):
+        folder = a / f"notes/{i % 12:02}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i:04}.md").write_text(f"note {i}\n" * 10)
+    (a / "big.bin").write_bytes(random.Random(2).randbytes(9 * 1024 * 1024))
+    log = library.server.log
+    start = len(log.read_text().splitlines())
+    sync(a)
+    lines = log.read_text().splitlines()[start:]
+    counted = {
+        operation: sum(f"operation={operation} status=200" in line for line in lines)
+        for operation in ("upload_batch", "create_upload", "complete_upload", "report_changes")
+    }
+    assert counted == {
+        "upload_batch": 2, "create_upload": 1, "complete_upload": 1, "report_changes": 1,
+    }  # fmt: skip
+    sync(b)
+    assert tree(b) == tree(a) and len(tree(b)) == 1201

@@ -21,11 +21,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pinakes_client.models import ChangeType, ClientChange, Conflict, UploadResult, UploadSession
+from pinakes_client.models import (
+    AcceptedChange,
+    BatchItem,
+    ChangeType,
+    ClientChange,
+    Conflict,
+    ItemProblem,
+    UploadResult,
+    UploadSession,
+)
 
 from .ignore import Ignore
 from .local import LocalFile, LocalFolder, Obstacle
-from .remote import CursorExpired, HashMismatch, Remote, SyncError
+from .remote import (
+    BATCH_BYTES,
+    BATCH_ITEMS,
+    CHUNK_SIZE,
+    CursorExpired,
+    HashMismatch,
+    Remote,
+    SyncError,
+)
 from .scan import Scan, scan
 from .state import Blocked, FolderState, PendingUpload, Synced
 
@@ -308,21 +325,16 @@ class Engine:
         return changes
 
     def push(self, summary: PassSummary) -> None:
+        """Deletes, moves and large files are reported (first: a file may leave a path a new
+        one takes), then small files go in batches with their bytes, then the large ones'
+        bytes in resumable uploads."""
         changes = self.local_changes()
-        uploads: list[tuple[str, LocalFile, int]] = []
-        for start in range(0, len(changes), REPORT_BATCH):
-            batch = changes[start : start + REPORT_BATCH]
-            by_path = {c.path: c for c in batch}
-            result = self.remote.report(batch)
-            for accepted in result.accepted:
-                change = by_path[accepted.path]
-                self._pushed(change, accepted.version, summary)
-                self._take_stored_case(change.path, accepted.stored_path)
-            for conflict in result.conflicts:
-                self._conflict(conflict, summary)
-            for path in result.upload_required:
-                change = by_path[path]
-                uploads.append((path, self._found[path], change.base_version or 0))
+        small = [c for c in changes if self._small(c)]
+        uploads = self._report([c for c in changes if not self._small(c)], summary)
+        self.save()
+        refused = self._send_small(small, summary)
+        if refused:  # the server takes no batch this large: one by one, then
+            uploads += self._report(refused, summary)
         self.save()
         if uploads:
             with ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
@@ -340,6 +352,81 @@ class Engine:
                 if done.conflict is not None:
                     self._conflict(done.conflict, summary)
             self.save()
+
+    def _small(self, change: ClientChange) -> bool:
+        return (
+            change.change_type in (ChangeType.CREATED, ChangeType.MODIFIED)
+            and self._found[change.path].size < CHUNK_SIZE
+        )
+
+    def _report(
+        self, changes: list[ClientChange], summary: PassSummary
+    ) -> list[tuple[str, LocalFile, int]]:
+        """Report the changes; returns the files whose bytes the server asked for."""
+        uploads = []
+        for start in range(0, len(changes), REPORT_BATCH):
+            batch = changes[start : start + REPORT_BATCH]
+            by_path = {c.path: c for c in batch}
+            result = self.remote.report(batch)
+            for accepted in result.accepted:
+                change = by_path[accepted.path]
+                self._pushed(change, accepted.version, summary)
+                self._take_stored_case(change.path, accepted.stored_path)
+            for conflict in result.conflicts:
+                self._conflict(conflict, summary)
+            for path in result.upload_required:
+                change = by_path[path]
+                uploads.append((path, self._found[path], change.base_version or 0))
+        return uploads
+
+    def _send_small(self, changes: list[ClientChange], summary: PassSummary) -> list[ClientChange]:
+        """Created and modified small files, with their bytes, a batch a request; returns
+        the changes of batches the server refused as too large."""
+        refused: list[ClientChange] = []
+        for group in _batches(changes, self._found):
+            sent, items = [], []
+            for change in group:
+                read = self._read_small(change.path)
+                if read is None:
+                    continue
+                self._found[change.path], data = read
+                item = BatchItem(
+                    path=change.path, content_hash=read[0].content_hash, size=read[0].size,
+                    mtime=change.mtime, base_version=change.base_version,
+                )  # fmt: skip
+                sent.append(change)
+                items.append((item, data))
+            result = self.remote.upload_batch(items) if items else None
+            if result is None:
+                refused += sent if items else []
+                continue
+            for change, outcome in zip(sent, result.items, strict=True):
+                if isinstance(outcome.accepted, AcceptedChange):
+                    self._pushed(change, outcome.accepted.version, summary)
+                    self._take_stored_case(change.path, outcome.accepted.stored_path)
+                elif isinstance(outcome.conflict, Conflict):
+                    self._conflict(outcome.conflict, summary)
+                else:
+                    why = outcome.problem.detail if isinstance(outcome.problem, ItemProblem) else ""
+                    self.say(f"warning: {change.path} was not uploaded ({why}); "
+                             "it is retried next pass")  # fmt: skip
+        return refused
+
+    def _read_small(self, path: str) -> tuple[LocalFile, bytes] | None:
+        """The file's bytes and what they are, when it held still while it was read."""
+        try:
+            with self.local.open_read(path) as handle:
+                before = os.fstat(handle.fileno())
+                data = handle.read()
+                after = os.fstat(handle.fileno())
+        except (OSError, Obstacle) as exc:
+            self.say(f"warning: {path} was not uploaded ({exc}); it is retried next pass")
+            return None
+        if (before.st_mtime_ns, before.st_size) != (after.st_mtime_ns, len(data)):
+            self.say(f"warning: {path} kept changing while it was read; it is sent on a later pass")
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        return LocalFile(digest, len(data), before.st_mtime_ns, before.st_ino), data
 
     def _pushed(self, change: ClientChange, version: int, summary: PassSummary) -> None:
         self.state.deferred.pop(change.path, None)
@@ -453,6 +540,20 @@ class Engine:
             if whole is not None:
                 whole.update(handle.read())  # bytes past the announced size: it grew
         return session, whole.hexdigest() if whole is not None else None
+
+
+def _batches(changes: list[ClientChange], found: dict[str, LocalFile]) -> list[list[ClientChange]]:
+    """Groups of at most BATCH_ITEMS files and BATCH_BYTES bytes."""
+    groups: list[list[ClientChange]] = []
+    size = 0
+    for change in changes:
+        grows = found[change.path].size
+        if not groups or len(groups[-1]) >= BATCH_ITEMS or size + grows > BATCH_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(change)
+        size += grows
+    return groups
 
 
 def _mtime(local: LocalFile) -> datetime:

@@ -6,7 +6,10 @@ by PINAKES_TEST_FAULT_SWITCH exists, so a test sets the scene first and arms the
 - `kill-after-promote`: SIGKILL right after a verified blob is renamed into the store (and
   its directory fsynced), before the database transaction that applies it commits.
 - `kill-in-report`: SIGKILL inside a report's transaction, after its change-log rows are
-  written and before the commit.
+  written and before the commit (a batch upload's transaction too).
+- `kill-after-batch-store`: SIGKILL after a batch's blobs are stored (and synced), before the
+  transaction that owns and applies them.
+- `fail-syncfs`: the blob store's syncfs fails with EIO.
 - `fail-fsync` / `fail-replace`: the blob store's fsync / rename fails with EIO.
 - `fail-fdatasync`: a chunk's fdatasync fails with EIO.
 - `slow-unit`: reading one device spends SLOW_SECONDS inside its unit of work (pg_sleep on
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pinakes_server import cli
-from pinakes_server.services import devices, ledger, uploads
+from pinakes_server.services import batches, devices, ledger, uploads
 from pinakes_server.storage import blobs
 from pinakes_server.storage.tables import ChangeLog, database, is_postgres
 
@@ -68,6 +71,24 @@ class _FaultyOs:
 
 def install() -> None:
     blobs.os = uploads.os = _FaultyOs()  # type: ignore[assignment]
+
+    syncfs = blobs.syncfs
+
+    def failing_syncfs(path: Path) -> None:
+        if _armed("fail-syncfs"):
+            raise OSError(errno.EIO, "injected: fail-syncfs")
+        syncfs(path)
+
+    blobs.syncfs = failing_syncfs  # type: ignore[assignment]
+
+    store = batches.store
+
+    def store_then_die(*args: Any) -> None:
+        store(*args)
+        if _armed("kill-after-batch-store"):
+            _die()
+
+    batches.store = store_then_die  # type: ignore[assignment]
 
     promote = blobs.BlobStore.promote
 
