@@ -53,6 +53,7 @@ EXPECTED = {
     ("POST", "/api/v1/sync/upload/{id}/complete"): "complete_upload",
     ("GET", "/api/v1/sync/download/{path}"): "download_file",
     ("HEAD", "/api/v1/sync/download/{path}"): "head_file",
+    ("POST", "/api/v1/sync/download-batch"): "download_batch",
 }
 PUBLIC = {"health", "get_openapi", "get_docs", "get_docs_asset", "login", "device_login"}
 

@@ -285,9 +285,16 @@ def test_a_folder_behind_the_compacted_feed_relists(library) -> None:
     assert tree(b) == tree(a) == {"one.txt": b"one", "three.txt": b"three"}
 
 
+def _requests(log: Path, start: int, *operations: str) -> dict[str, int]:
+    """How many requests of each operation the server answered 200 since line `start`."""
+    lines = log.read_text().splitlines()[start:]
+    return {op: sum(f"operation={op} status=200" in line for line in lines) for op in operations}
+
+
 def test_small_files_go_in_batches_and_large_ones_resumably(library) -> None:
-    """1,200 small files take two batch requests (1000 + 200 files), not three requests each;
-    a file of a chunk or more still takes a resumable upload; the other folder gets them all."""
+    """1,200 small files take two batch requests each way (1000 + 200 files), not a request
+    or three each; a file of a chunk or more still takes a resumable upload and a download of
+    its own; the other folder gets them all."""
     a, b = library("a"), library("b")
     for i in range(1200):
         folder = a / f"notes/{i % 12:02}"
@@ -297,13 +304,14 @@ def test_small_files_go_in_batches_and_large_ones_resumably(library) -> None:
     log = library.server.log
     start = len(log.read_text().splitlines())
     sync(a)
-    lines = log.read_text().splitlines()[start:]
-    counted = {
-        operation: sum(f"operation={operation} status=200" in line for line in lines)
-        for operation in ("upload_batch", "create_upload", "complete_upload", "report_changes")
-    }
-    assert counted == {
+    pushed = ("upload_batch", "create_upload", "complete_upload", "report_changes")
+    assert _requests(log, start, *pushed) == {
         "upload_batch": 2, "create_upload": 1, "complete_upload": 1, "report_changes": 1,
     }  # fmt: skip
+    start = len(log.read_text().splitlines())
     sync(b)
+    assert _requests(log, start, "download_batch", "download_file") == {
+        "download_batch": 2, "download_file": 1,
+    }  # fmt: skip
     assert tree(b) == tree(a) and len(tree(b)) == 1201
+    assert not [p for p in b.rglob(".pinakes-part-*")]  # nothing staged is left behind

@@ -11,6 +11,7 @@ through LocalFolder, so nothing outside the folder is ever touched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -19,7 +20,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 from pinakes_client.models import (
     AcceptedChange,
@@ -50,6 +53,7 @@ REPORT_BATCH = 1000
 PARALLEL_UPLOADS = 3
 DELETE_SHARE_LIMIT = 0.5
 UPLOAD_ATTEMPTS = 3  # a file that keeps changing while it is sent waits for a later pass
+PREFETCH_MAX = 1024 * 1024  # remote files up to this size come in download batches
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class Engine:
         self.ignore = Ignore.load(self.local)
         self._lock = threading.Lock()
         self._found: dict[str, LocalFile] = {}  # the latest scan, behind local_changes()
+        self._staged: dict[str, tuple[str, str]] = {}  # path → (content hash, temp file)
+        self._placed = False  # a staged file was renamed in since the last sync
 
     def close(self) -> None:
         self.local.close()
@@ -118,14 +124,14 @@ class Engine:
         while True:
             page = self.remote.files(after)
             cursor = page.cursor if cursor is None else cursor
-            for entry in page.files:
-                seen.add(entry.path)
-                self.apply(
-                    RemoteState(
-                        entry.path, entry.version, entry.content_hash, entry.size, entry.mtime
-                    ),
-                    summary,
-                )
+            states = [
+                RemoteState(e.path, e.version, e.content_hash, e.size, e.mtime) for e in page.files
+            ]
+            self._prefetch(states)
+            for remote in states:
+                seen.add(remote.path)
+                self.apply(remote, summary)
+            self._placed_durably()
             after = page.next_after
             if after is None:
                 break
@@ -142,31 +148,68 @@ class Engine:
             except CursorExpired:
                 self.relist(summary)
                 continue
-            for change in page.changes:
+            states = [
+                RemoteState(
+                    change.path, change.version,
+                    None if change.change_type == ChangeType.DELETED else change.content_hash,
+                    change.size, change.mtime,
+                )
+                for change in page.changes
+            ]  # fmt: skip
+            self._prefetch(states)
+            for change, remote in zip(page.changes, states, strict=True):
                 if change.change_type == ChangeType.MOVED and change.old_path:
-                    self.apply_move(
-                        change.old_path,
-                        RemoteState(
-                            change.path, change.version, change.content_hash, change.size,
-                            change.mtime,
-                        ),
-                        summary,
-                    )  # fmt: skip
+                    self.apply_move(change.old_path, remote, summary)
                 else:
-                    content = (
-                        None if change.change_type == ChangeType.DELETED else change.content_hash
-                    )
-                    self.apply(
-                        RemoteState(
-                            change.path, change.version, content, change.size, change.mtime
-                        ),
-                        summary,
-                    )
+                    self.apply(remote, summary)
+            self._placed_durably()
             self.state.cursor = page.cursor
             self.save()  # durably applied (or kept as not applied) first, then acknowledged
             self.remote.ack(page.cursor)
             if not page.has_more:
                 return
+
+    def _prefetch(self, states: list[RemoteState]) -> None:
+        """The page's small files fetched in download batches and staged beside their
+        targets, then made durable together (one syncfs): applying one is then a rename
+        (`_download`). Whatever cannot be staged is downloaded one by one, as before."""
+        wanted: dict[str, RemoteState] = {}
+        for remote in states:
+            synced = self.state.files.get(remote.path)
+            if (
+                remote.content_hash is not None
+                and remote.size is not None
+                and remote.size <= PREFETCH_MAX
+                and (synced is None or synced.content_hash != remote.content_hash)
+                and not self.ignore.ignored(remote.path)
+            ):
+                wanted[remote.path] = remote  # the latest state of a path counts
+        sizes = {path: remote.size or 0 for path, remote in wanted.items()}
+        for group in _batches(list(wanted), sizes):
+            fetched = self.remote.download_batch(group)
+            for path in group:
+                remote, hit = wanted[path], fetched.get(path)
+                if hit is None or hit[0] != remote.content_hash:
+                    continue
+                try:
+                    temp = self.local.stage(
+                        path, partial(_write_all, hit[1]), _mtime_ns(remote), durable=False
+                    )
+                except (Obstacle, OSError):
+                    continue  # applying it says why, or downloads it one by one
+                self._staged[path] = (hit[0], temp)
+        if self._staged:
+            self.local.sync()
+
+    def _placed_durably(self) -> None:
+        """After a page: what was staged and not placed goes, and the renames are made
+        durable before the state (saved next) says the files are here."""
+        for path, (_, temp) in self._staged.items():
+            self.local.discard(path, temp)
+        self._staged.clear()
+        if self._placed:
+            self.local.sync()
+            self._placed = False
 
     def retry_not_applied(self, summary: PassSummary) -> None:
         for path, kept in list(self.state.blocked.items()):
@@ -282,13 +325,21 @@ class Engine:
                 return current is None
             return current is not None and seen.same_file(current)
 
-        mtime_ns = int(remote.mtime.timestamp() * 1e9) if remote.mtime else None
-        landed = self.local.install(
-            remote.path,
-            lambda out: self.remote.download_to(remote.path, out, content_hash),
-            mtime_ns,
-            still,
-        )
+        staged = self._staged.get(remote.path)
+        landed: os.stat_result | None = None
+        placed = False
+        if staged is not None and staged[0] == content_hash:
+            del self._staged[remote.path]
+            with contextlib.suppress(FileNotFoundError):  # (then: downloaded one by one)
+                landed = self.local.place(remote.path, staged[1], still, durable=False)
+                placed = self._placed = True
+        if not placed:
+            landed = self.local.install(
+                remote.path,
+                lambda out: self.remote.download_to(remote.path, out, content_hash),
+                _mtime_ns(remote),
+                still,
+            )
         if landed is None:
             self.state.deferred[remote.path] = (remote.version, content_hash)
             return False
@@ -383,9 +434,11 @@ class Engine:
         """Created and modified small files, with their bytes, a batch a request; returns
         the changes of batches the server refused as too large."""
         refused: list[ClientChange] = []
-        for group in _batches(changes, self._found):
+        by_path = {change.path: change for change in changes}
+        sizes = {path: self._found[path].size for path in by_path}
+        for group in _batches(list(by_path), sizes):
             sent, items = [], []
-            for change in group:
+            for change in (by_path[path] for path in group):
                 read = self._read_small(change.path)
                 if read is None:
                     continue
@@ -542,18 +595,25 @@ class Engine:
         return session, whole.hexdigest() if whole is not None else None
 
 
-def _batches(changes: list[ClientChange], found: dict[str, LocalFile]) -> list[list[ClientChange]]:
+def _batches(paths: list[str], sizes: dict[str, int]) -> list[list[str]]:
     """Groups of at most BATCH_ITEMS files and BATCH_BYTES bytes."""
-    groups: list[list[ClientChange]] = []
+    groups: list[list[str]] = []
     size = 0
-    for change in changes:
-        grows = found[change.path].size
-        if not groups or len(groups[-1]) >= BATCH_ITEMS or size + grows > BATCH_BYTES:
+    for path in paths:
+        if not groups or len(groups[-1]) >= BATCH_ITEMS or size + sizes[path] > BATCH_BYTES:
             groups.append([])
             size = 0
-        groups[-1].append(change)
-        size += grows
+        groups[-1].append(path)
+        size += sizes[path]
     return groups
+
+
+def _write_all(data: bytes, out: BinaryIO) -> None:
+    out.write(data)
+
+
+def _mtime_ns(remote: RemoteState) -> int | None:
+    return int(remote.mtime.timestamp() * 1e9) if remote.mtime else None
 
 
 def _mtime(local: LocalFile) -> datetime:

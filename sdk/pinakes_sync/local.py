@@ -11,6 +11,7 @@ permission) is an Obstacle: the change is "not applied here", never forced.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import hashlib
 import os
@@ -23,6 +24,7 @@ from functools import partial
 from typing import BinaryIO
 
 TEMP_PREFIX = ".pinakes-part-"
+_libc = ctypes.CDLL(None, use_errno=True)
 BLOCK = 1024 * 1024
 WALK_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # What the file system says when a name is no good here, or we may not touch it.
@@ -193,9 +195,18 @@ class LocalFolder:
     ) -> os.stat_result | None:
         """Write a new version of `path` beside it, fsync, and rename it into place, but only
         if `still(what is there now)`; else leave the target alone and return None."""
+        temp = self.stage(path, fill, mtime_ns, durable=True)
+        return self.place(path, temp, still, durable=True)
+
+    def stage(
+        self, path: str, fill: Callable[[BinaryIO], None], mtime_ns: int | None, durable: bool
+    ) -> str:
+        """A new version of `path` written to a temp file beside it (its name is returned, for
+        `place`). Not `durable`: `sync` makes many staged files durable at once, before any of
+        them is placed."""
         if self.before_write:
             self.before_write(path)
-        with self._parent(path, create=True) as (parent, name):
+        with self._parent(path, create=True) as (parent, _):
             temp = f"{TEMP_PREFIX}{uuid.uuid4().hex}"
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
             try:
@@ -206,20 +217,52 @@ class LocalFolder:
                 with os.fdopen(fd, "wb") as out:
                     fill(out)
                     out.flush()
-                    os.fsync(out.fileno())
+                    if durable:
+                        os.fsync(out.fileno())
                     if mtime_ns is not None:
                         os.utime(out.fileno(), ns=(mtime_ns, mtime_ns))
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp, dir_fd=parent)
+                raise
+            return temp
+
+    def place(
+        self,
+        path: str,
+        temp: str,
+        still: Callable[[os.stat_result | None], bool],
+        durable: bool,
+    ) -> os.stat_result | None:
+        """Rename a staged file over `path` if `still(what is there now)`, else leave the
+        target alone and return None; the temp file is gone either way. Not `durable`: the
+        rename is made durable by the next `sync`. FileNotFoundError when the temp file (or a
+        folder on its way) went meanwhile."""
+        with self._parent(path) as (parent, name):
+            try:
                 current = self._entry(path, parent, name)
                 if not still(current):
                     return None
                 self._refusing(
                     path, lambda: os.replace(temp, name, src_dir_fd=parent, dst_dir_fd=parent)
                 )
-                os.fsync(parent)
+                if durable:
+                    os.fsync(parent)
                 return os.stat(name, dir_fd=parent, follow_symlinks=False)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp, dir_fd=parent)
+
+    def discard(self, path: str, temp: str) -> None:
+        """A staged file that will not be placed (best effort: a scan skips temp files)."""
+        with contextlib.suppress(OSError, Obstacle), self._parent(path) as (parent, _):
+            os.unlink(temp, dir_fd=parent)
+
+    def sync(self) -> None:
+        """Everything written in the folder's file system made durable, in one call."""
+        if _libc.syncfs(self._root_fd) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
 
     def _entry(self, path: str, parent: int, name: str) -> os.stat_result | None:
         """The regular file `name` in `parent`, or None; Obstacle for anything else there."""

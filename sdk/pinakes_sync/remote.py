@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -61,6 +62,7 @@ CHUNK_SIZE = 8 * 1024 * 1024
 BATCH_ITEMS = 1000
 BATCH_BYTES = 16 * 1024 * 1024
 OCTETS = "application/octet-stream"
+DOWNLOAD_BATCH = "/api/v1/sync/download-batch"
 TIMEOUT = httpx.Timeout(30.0, read=120.0)
 
 
@@ -292,6 +294,37 @@ class Remote:
     def cancel(self, session: UploadSession) -> None:
         """Best effort: an abandoned session expires by itself anyway."""
         _guard(self.server, lambda: cancel_upload.sync_detailed(session.id, client=self.client))
+
+    def download_batch(self, paths: list[str]) -> dict[str, tuple[str, bytes]]:
+        """Many small files in one response: path → (content hash, bytes) for each file that
+        came whole and right; the rest (missing, later, a server without batches) are not
+        there, to be downloaded one by one."""
+        httpx_client = self.client.get_httpx_client()
+
+        def fetch() -> dict[str, tuple[str, bytes]]:
+            got: dict[str, tuple[str, bytes]] = {}
+            with httpx_client.stream("POST", DOWNLOAD_BATCH, json={"paths": paths}) as response:
+                if response.status_code != 200:
+                    return got
+                pending, files, index = bytearray(), None, 0
+                for block in response.iter_bytes(1024 * 1024):
+                    pending += block
+                    start = 0
+                    if files is None:
+                        end = pending.find(b"\n")
+                        if end < 0:
+                            continue
+                        files, start = json.loads(pending[:end])["files"], end + 1
+                    while index < len(files) and len(pending) - start >= files[index]["size"]:
+                        entry, stop = files[index], start + files[index]["size"]
+                        data = bytes(pending[start:stop])
+                        if hashlib.sha256(data).hexdigest() == entry["content_hash"]:
+                            got[entry["path"]] = (entry["content_hash"], data)
+                        index, start = index + 1, stop
+                    del pending[:start]
+            return got
+
+        return _guard(self.server, fetch)
 
     def download_to(self, path: str, out: BinaryIO, content_hash: str) -> None:
         """Stream a file into `out` (a temp file), verifying its hash as it arrives."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STATE_DIR = ".pinakes"
@@ -72,8 +72,15 @@ class FolderState:
         return cls(**raw)
 
     def save(self, folder: Path) -> None:
-        """Atomically: a crash leaves the old state or the new one, never half of one."""
-        write_private(self.directory(folder) / "state.json", json.dumps(asdict(self), indent=1))
+        """Atomically: a crash leaves the old state or the new one, never half of one. (Saved
+        after every page of a sync: built by hand, `asdict`'s deep copy took most of it.)"""
+        plain = {
+            **vars(self),
+            "files": {path: vars(synced) for path, synced in self.files.items()},
+            "uploads": {path: vars(upload) for path, upload in self.uploads.items()},
+            "blocked": {path: vars(kept) for path, kept in self.blocked.items()},
+        }
+        write_private(self.directory(folder) / "state.json", json.dumps(plain, indent=1))
 
 
 def write_private(path: Path, text: str) -> None:

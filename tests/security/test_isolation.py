@@ -180,6 +180,13 @@ CROSS_USER: dict[str, list[Probe]] = {
     ],
     "download_file": [Probe(lambda w, api: api.get(f"/api/v1/sync/download/{quote(SECRET_PATH)}"))],
     "head_file": [Probe(lambda w, api: api.head(f"/api/v1/sync/download/{quote(SECRET_PATH)}"))],
+    # Bob's own library holds no such path: it is `missing` for him (his words, echoed).
+    "download_batch": [
+        Probe(
+            lambda w, api: api.post("/api/v1/sync/download-batch", json={"paths": [SECRET_PATH]}),
+            refused=None,
+        )
+    ],
     # Alice's cursor and path mean nothing in Bob's library: he sees his own (empty) one.
     "get_changes": [
         Probe(lambda w, api: api.get("/api/v1/sync/changes", params={"cursor": 0}), refused=None),

@@ -24,6 +24,7 @@ from .device_registration import DeviceRegistration
 from .device_token import DeviceToken
 from .device_type import DeviceType
 from .device_update import DeviceUpdate
+from .download_batch_request import DownloadBatchRequest
 from .file_entry import FileEntry
 from .files_page import FilesPage
 from .get_docs_asset_asset import GetDocsAssetAsset
@@ -72,6 +73,7 @@ __all__ = (
     "DeviceToken",
     "DeviceType",
     "DeviceUpdate",
+    "DownloadBatchRequest",
     "FileEntry",
     "FilesPage",
     "GetDocsAssetAsset",

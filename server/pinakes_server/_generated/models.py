@@ -767,6 +767,13 @@ class BatchResult(BaseModel):
     ]
 
 
+class DownloadBatchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    paths: Annotated[list[LibraryPath], Field(max_length=1000, min_length=1)]
+
+
 class Problem(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

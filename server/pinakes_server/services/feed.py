@@ -126,6 +126,22 @@ def live_file(user_id: uuid.UUID, raw_path: str) -> LiveFile:
     return LiveFile(*row)
 
 
+def live_files_at(user_id: uuid.UUID, raw_paths: list[str]) -> list[tuple[str, LiveFile | None]]:
+    """Each asked path (canonical) with its live file, or None where there is none."""
+    paths = [checked_path(raw, f"body.paths[{i}]") for i, raw in enumerate(raw_paths)]
+    found = {}
+    for start in range(0, len(paths), 500):
+        query = FileState.select(
+            FileState.path, FileState.content_hash, FileState.size, FileState.updated_at
+        ).where(
+            (FileState.user == user_id)
+            & FileState.path.in_(paths[start : start + 500])
+            & ~FileState.deleted
+        )
+        found.update({row[0]: LiveFile(*row) for row in query.tuples()})
+    return [(path, found.get(path)) for path in paths]
+
+
 def acknowledge(principal: Principal, device_id: uuid.UUID | None, cursor: int) -> AckResult:
     device = devices.acting_device(principal, device_id, "body.device_id")
     with write_transaction():
