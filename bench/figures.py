@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -469,6 +470,38 @@ def small_files(scratch: Path) -> Iterator[Result]:
             )  # fmt: skip
 
 
+def _max_batch(index: int) -> list[tuple[str, tuple[str | None, bytes, str]]]:
+    """A batch of the largest default size: 1000 files of 32 KiB (32 MiB with its framing
+    just under the 32 MiB limit), each file's bytes its own."""
+    files = [random.Random(f"{index}-{i}").randbytes(32 * 1024 - 64) for i in range(1000)]
+    manifest = {"items": [
+        {"path": f"batch-{index}/{i:04}.bin", "content_hash": hashlib.sha256(data).hexdigest(),
+         "size": len(data)}
+        for i, data in enumerate(files)
+    ]}  # fmt: skip
+    parts = [("manifest", (None, json.dumps(manifest).encode(), "application/json"))]
+    return parts + [("files", (f"{i}", data, "application/octet-stream"))
+                    for i, data in enumerate(files)]  # fmt: skip
+
+
+def batch_memory(scratch: Path) -> Iterator[Result]:
+    """The server's peak RSS over idle while ten batches of the largest size stream in, one
+    after another (each is parsed as it arrives, straight to staging files)."""
+    with pinakes(scratch / "batches", PINAKES_VALIDATE_RESPONSES="0") as server:
+        token = device_token(server)
+        bodies = [_max_batch(i) for i in range(10)]
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"},
+                          timeout=120) as api:  # fmt: skip
+            idle = idle_rss_mib(server.process.pid)
+            for parts in bodies:
+                reply = api.post("/api/v1/sync/upload/batch", files=parts)
+                assert reply.status_code == 200, reply.text[:300]
+            _, peak = peak_rss_mib(server.process.pid)
+    grown = peak - idle
+    yield Result("server peak RSS over idle, 32 MiB batches", grown, idle, grown / idle,
+                 "<= idle + 64 MiB", "MiB", grown <= 64)  # fmt: skip
+
+
 FIGURES: dict[str, Callable[[Path], Iterator[Result]]] = {
     "devices": devices_rate,
     "feed": feed_latency,
@@ -478,4 +511,5 @@ FIGURES: dict[str, Callable[[Path], Iterator[Result]]] = {
     "transfer": transfers,
     "long-poll": long_poll,
     "small-files": small_files,
+    "batch-memory": batch_memory,
 }
