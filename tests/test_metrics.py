@@ -3,6 +3,7 @@ the figures a scrape shows are what happened, added up over every worker."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -67,6 +68,12 @@ def test_a_scrape_counts_requests_bytes_sessions_and_waiting_polls(
     assert device.download("counted.bin") == data
     assert device.api.get("/api/v1/sync/download/counted.bin",
                           headers={"Range": "bytes=0-99"}).status_code == 206  # fmt: skip
+    batched = b"batched"
+    manifest = {"items": [{"path": "b.txt", "content_hash": sha256(batched), "size": 7}]}
+    assert device.api.post("/api/v1/sync/upload/batch", files=[
+        ("manifest", (None, json.dumps(manifest), "application/json")),
+        ("files", ("b", batched, "application/octet-stream")),
+    ]).status_code == 200  # fmt: skip
     assert device.api.get("/api/v1/sync/download/nothing-here").status_code == 404
     assert device.api.get("/no/such/route").status_code == 404
     body = {"target_path": "open.bin", "expected_hash": sha256(data), "expected_size": len(data),
@@ -101,7 +108,7 @@ def test_a_scrape_counts_requests_bytes_sessions_and_waiting_polls(
     assert grew("download_file", "GET", 404) == 1
     assert grew("none", "GET", 404) == 1
     assert grew("get_metrics", "GET", 200) >= 1
-    uploaded = len(data) + CHUNK
+    uploaded = len(data) + CHUNK + len(batched)
     assert value(figures, "pinakes_uploaded_bytes_total") == uploaded
     assert value(figures, "pinakes_downloaded_bytes_total") == len(data) + 100
     assert value(figures, "pinakes_open_upload_sessions") == 1

@@ -1,9 +1,10 @@
 """POST /sync/upload/batch: many small files in one request, stored together, applied in one
 transaction by the report's rules.
 
-The multipart body is parsed as it arrives: the manifest (first part) is checked whole, then
-each `files` part is written straight to a staging file and hashed on the way. An item whose
-bytes are not what the manifest says is rejected alone. The rest are made durable together
+The multipart body is parsed as it arrives: the manifest part is checked whole when it ends,
+and each `files` part is written straight to a staging file and hashed on the way (the parts
+may come in any order; the n-th `files` part is the n-th item's). An item whose bytes are not
+what the manifest says is rejected alone. The rest are made durable together
 (`BlobStore.store_many`: two syncfs, whatever their number) before one transaction owns and
 applies them all, so no change is ever visible without its bytes.
 """
@@ -26,6 +27,7 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
+from .. import metrics
 from .._generated import models
 from ..auth import Principal
 from ..errors import ApiError, ValidationFailed, safe_str
@@ -193,8 +195,9 @@ class BatchBody:
                 raise ChunkTooLarge(f"the manifest may be at most {self._max_manifest} bytes")
             return
         assert self._fd is not None
-        staged = self._staged[-1]
-        os.write(self._fd, data[start:end])
+        staged, view = self._staged[-1], memoryview(data)[start:end]
+        while view:  # (a write may take less than it was given)
+            view = view[os.write(self._fd, view) :]
         staged.hasher.update(data[start:end])
         staged.size += end - start
 
@@ -257,6 +260,7 @@ def store(store: BlobStore, items: list[Item]) -> None:
     """The right bytes made blobs, durably, before anything refers to them."""
     staged = [(item.staged, item.content_hash) for item in items if item.staged is not None]
     store.store_many(staged)  # type: ignore[arg-type]
+    metrics.UPLOADED.inc(sum(item.size for item in items if item.staged is not None))
     for item in items:
         item.staged = None
 
