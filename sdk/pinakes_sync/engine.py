@@ -156,7 +156,9 @@ class Engine:
                 )
                 for change in page.changes
             ]  # fmt: skip
-            self._prefetch(states)
+            # A move takes the bytes it has here: only the rest is fetched ahead.
+            moved = {c.path for c in page.changes if c.change_type == ChangeType.MOVED}
+            self._prefetch([remote for remote in states if remote.path not in moved])
             for change, remote in zip(page.changes, states, strict=True):
                 if change.change_type == ChangeType.MOVED and change.old_path:
                     self.apply_move(change.old_path, remote, summary)
