@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from .faults.faulty import INJECTED, Faulty
 from .live import PASSWORD, LiveServer, start_server
 from .postgres import PostgresCluster
 
@@ -163,6 +164,24 @@ def login(server: LiveServer, username: str, password: str = PASSWORD) -> str:
 def register(server: LiveServer, username: str, token: str | None = None) -> httpx.Response:
     with server.client(token) as api:
         return api.post("/api/v1/auth/register", json={"username": username, "password": PASSWORD})
+
+
+@pytest.fixture
+def start_faulty(
+    server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> Callable[..., Faulty]:
+    """`start_faulty("fault,fault", **settings)`: a server with those faults injected
+    (tests/faults/injected_server.py), disarmed until the test arms them."""
+
+    def start(faults: str, **env: str) -> Faulty:
+        switch = tmp_path / "armed"
+        server = server_factory(
+            module=INJECTED, PINAKES_TEST_FAULTS=faults, PINAKES_TEST_FAULT_SWITCH=str(switch),
+            **env,
+        )  # fmt: skip
+        return Faulty(server, switch)
+
+    return start
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,13 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import CHUNK, DeviceClient, assert_problem, chunk, put_chunk, sha256
+from .faults.faulty import Faulty
 from .live import LiveServer
 
 TOKEN = "scrape-token-for-the-tests"
@@ -131,24 +131,16 @@ def test_workers_add_up_to_one_figure(server_factory: Callable[..., LiveServer])
 
 
 def test_storage_failures_are_counted(
-    server_factory: Callable[..., LiveServer],
-    make_account: Callable[[LiveServer], DeviceClient],
-    tmp_path: Path,
+    start_faulty: Callable[..., Faulty], make_account: Callable[[LiveServer], DeviceClient]
 ) -> None:
-    switch = tmp_path / "armed"
-    server = server_factory(
-        module="tests.faults.injected_server",
-        PINAKES_TEST_FAULTS="fail-fdatasync",
-        PINAKES_TEST_FAULT_SWITCH=str(switch),
-        PINAKES_METRICS_TOKEN=TOKEN,
-    )
-    device = make_account(server)
+    faulty = start_faulty("fail-fdatasync", PINAKES_METRICS_TOKEN=TOKEN)
+    device = make_account(faulty.server)
     data = b"fails once"
     body = {"target_path": "f.bin", "expected_hash": sha256(data), "expected_size": len(data)}
     session = device.api.post("/api/v1/sync/upload", json=body).json()
-    switch.touch()
+    faulty.arm()
     assert_problem(put_chunk(device, session["id"], 0, data), 503, "storage-unavailable")
-    switch.unlink()
-    figures = scrape(server)
+    faulty.disarm()
+    figures = scrape(faulty.server)
     assert value(figures, "pinakes_storage_failures_total", kind="unavailable") == 1
     assert value(figures, "pinakes_uploaded_bytes_total") == 0

@@ -8,16 +8,15 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from ..conftest import DeviceClient, assert_problem, sha256
 from ..live import LiveServer, run_command
+from .faulty import INJECTED, Faulty
 from .store import assert_store_consistent
 
-INJECTED = "tests.faults.injected_server"
 FILES = {f"batch/{i:03}.txt": f"small file {i}\n".encode() * 20 for i in range(300)}
 
 
@@ -64,15 +63,13 @@ def _stalling(body: bytes, stop_after: int, stalled: threading.Event) -> Iterato
 
 @pytest.mark.parametrize("point", ["mid-body", "kill-after-batch-store", "kill-in-report"])
 def test_a_batch_killed_at_any_point_applies_all_or_nothing(
+    start_faulty: Callable[..., Faulty],
     server_factory: Callable[..., LiveServer],
     make_account: Callable[[LiveServer], DeviceClient],
-    tmp_path: Path,
     point: str,
 ) -> None:
-    switch = tmp_path / "armed"
-    server = server_factory(
-        module=INJECTED, PINAKES_TEST_FAULTS=point, PINAKES_TEST_FAULT_SWITCH=str(switch)
-    )
+    faulty = start_faulty(point)
+    server = faulty.server
     device = make_account(server)
     before = library(device)
     request = batch_request(server, device.token)
@@ -94,11 +91,11 @@ def test_a_batch_killed_at_any_point_applies_all_or_nothing(
         time.sleep(0.3)  # half the files are staged by now
         server.kill()
     else:
-        switch.touch()
+        faulty.arm()
         with httpx.Client(timeout=60) as client, pytest.raises(httpx.TransportError):
             client.send(request)
         server.process.wait(timeout=10)
-        switch.unlink()
+        faulty.disarm()
     device.api.close()
 
     server = server_factory(data_dir=server.data_dir, module=INJECTED)
@@ -117,20 +114,16 @@ def test_a_batch_killed_at_any_point_applies_all_or_nothing(
 
 
 def test_a_failed_sync_applies_nothing_and_says_retry(
-    server_factory: Callable[..., LiveServer],
-    make_account: Callable[[LiveServer], DeviceClient],
-    tmp_path: Path,
+    start_faulty: Callable[..., Faulty], make_account: Callable[[LiveServer], DeviceClient]
 ) -> None:
-    switch = tmp_path / "armed"
-    server = server_factory(
-        module=INJECTED, PINAKES_TEST_FAULTS="fail-syncfs", PINAKES_TEST_FAULT_SWITCH=str(switch)
-    )
+    faulty = start_faulty("fail-syncfs")
+    server = faulty.server
     device = make_account(server)
     before = library(device)
-    switch.touch()
+    faulty.arm()
     with httpx.Client(timeout=60) as client:
         reply = client.send(batch_request(server, device.token))
-    switch.unlink()
+    faulty.disarm()
     assert_problem(reply, 503, "storage-unavailable")
     assert int(reply.headers["retry-after"]) > 0
     assert library(device) == before

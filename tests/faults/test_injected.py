@@ -8,9 +8,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,35 +16,6 @@ from pinakes_sync.remote import Remote
 from ..conftest import CHUNK, DeviceClient, assert_problem, chunk, put_chunk, sha256
 from ..live import LiveServer
 from .store import assert_store_consistent
-
-INJECTED = "tests.faults.injected_server"
-
-
-@dataclass
-class Faulty:
-    server: LiveServer
-    switch: Path  # the faults fire while this file exists
-
-    def arm(self) -> None:
-        self.switch.touch()
-
-    def disarm(self) -> None:
-        self.switch.unlink()
-
-
-@pytest.fixture
-def start_faulty(
-    server_factory: Callable[..., LiveServer], tmp_path: Path
-) -> Callable[[str], Faulty]:
-    def start(faults: str) -> Faulty:
-        switch = tmp_path / "armed"
-        server = server_factory(
-            module=INJECTED, PINAKES_TEST_FAULTS=faults, PINAKES_TEST_FAULT_SWITCH=str(switch)
-        )
-        return Faulty(server, switch)
-
-    return start
-
 
 DATA = random.Random(3).randbytes(3 * CHUNK + 1000)
 DATA_HASH = sha256(DATA)
