@@ -10,14 +10,14 @@ from collections.abc import Callable
 import httpx
 
 from ..conftest import DeviceClient
+from .faulty import Faulty
 from .injected_server import SLOW_SECONDS
-from .test_injected import Faulty, start_faulty  # noqa: F401 (a fixture)
 
 A = b"bytes served while the database is busy"
 
 
 def test_a_slow_unit_of_work_holds_up_no_other_request(
-    start_faulty: Callable[[str], Faulty],  # noqa: F811
+    start_faulty: Callable[[str], Faulty],
     make_account: Callable,
     new_device: Callable,
 ) -> None:
