@@ -24,7 +24,8 @@ from functools import partial
 from typing import BinaryIO
 
 TEMP_PREFIX = ".pinakes-part-"
-_libc = ctypes.CDLL(None, use_errno=True)
+# Linux's syncfs(2); elsewhere (macOS has none) `sync` falls back to os.sync().
+_syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
 BLOCK = 1024 * 1024
 WALK_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # What the file system says when a name is no good here, or we may not touch it.
@@ -260,7 +261,10 @@ class LocalFolder:
 
     def sync(self) -> None:
         """Everything written in the folder's file system made durable, in one call."""
-        if _libc.syncfs(self._root_fd) != 0:
+        if _syncfs is None:
+            os.sync()
+            return
+        if _syncfs(self._root_fd) != 0:
             error = ctypes.get_errno()
             raise OSError(error, os.strerror(error))
 

@@ -13,15 +13,19 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
-_libc = ctypes.CDLL(None, use_errno=True)
+# Linux's syncfs(2); elsewhere (a developer's macOS) `syncfs` falls back to os.sync().
+_syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
 
 
 def syncfs(path: Path) -> None:
     """Everything written to the file system holding `path` made durable, in one call: a
     batch's files and renames cost two of these, not an fsync each."""
+    if _syncfs is None:
+        os.sync()
+        return
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        if _libc.syncfs(fd) != 0:
+        if _syncfs(fd) != 0:
             error = ctypes.get_errno()
             raise OSError(error, os.strerror(error))
     finally:
