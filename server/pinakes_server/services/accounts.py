@@ -19,7 +19,7 @@ from ..storage.db import lock_table, write_transaction
 from ..storage.tables import Device, FileState, UploadSession, User, UserBlob
 from . import credentials
 from .ledger import lock_library
-from .uploads import OPEN
+from .uploads import unwanted
 from .users import insert_user
 
 
@@ -111,21 +111,6 @@ def delete(store: BlobStore, username: str) -> Removed:
     for session_id in sessions:
         store.remove_staged(session_id)
     blobs = 0
-    for content_hash in _unwanted(hashes):
+    for content_hash in unwanted(hashes):
         blobs += store.remove_blob(content_hash)
     return Removed(devices, files, blobs)
-
-
-def _unwanted(hashes: list[str]) -> list[str]:
-    """Of these blobs, those no user owns and no open upload session awaits (a session stays
-    open until its owner row commits, so an upload completing now keeps its blob)."""
-    wanted = set()
-    for start in range(0, len(hashes), 500):
-        batch = hashes[start : start + 500]
-        owned = UserBlob.select(UserBlob.content_hash).where(UserBlob.content_hash.in_(batch))
-        awaited = UploadSession.select(UploadSession.expected_hash).where(
-            UploadSession.expected_hash.in_(batch) & UploadSession.status.in_(OPEN)
-        )
-        wanted |= {row.content_hash for row in owned}
-        wanted |= {row.expected_hash for row in awaited}
-    return [h for h in hashes if h not in wanted]

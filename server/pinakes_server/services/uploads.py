@@ -361,10 +361,7 @@ def orphans(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> lis
     """
     settled_before = time.time() - grace_seconds
     open_sessions = {
-        s.id: s.expected_hash
-        for s in UploadSession.select(UploadSession.id, UploadSession.expected_hash).where(
-            UploadSession.status.in_(OPEN)
-        )
+        s.id for s in UploadSession.select(UploadSession.id).where(UploadSession.status.in_(OPEN))
     }
     staged = [(session_id, path) for session_id, path in store.staged_sessions()
               if session_id not in open_sessions]  # fmt: skip
@@ -374,13 +371,24 @@ def orphans(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> lis
         for session_id, path in staged
         if session_id in closed or _settled(path, settled_before)
     ]
-    awaited = set(open_sessions.values())
-    for content_hash, path in store.stored_hashes():
-        if content_hash in awaited or not _settled(path, settled_before):
-            continue
-        if not UserBlob.select().where(UserBlob.content_hash == content_hash).exists():
-            found.append(path)
-    return found
+    settled = [(h, path) for h, path in store.stored_hashes() if _settled(path, settled_before)]
+    nobodys = set(unwanted([h for h, _ in settled]))
+    return found + [path for h, path in settled if h in nobodys]
+
+
+def unwanted(hashes: list[str]) -> list[str]:
+    """Of these blobs, those no user owns and no open upload session awaits (a session stays
+    open until its owner row commits, so an upload completing now keeps its blob)."""
+    wanted = set()
+    for start in range(0, len(hashes), 500):
+        batch = hashes[start : start + 500]
+        owned = UserBlob.select(UserBlob.content_hash).where(UserBlob.content_hash.in_(batch))
+        awaited = UploadSession.select(UploadSession.expected_hash).where(
+            UploadSession.expected_hash.in_(batch) & UploadSession.status.in_(OPEN)
+        )
+        wanted |= {row.content_hash for row in owned}
+        wanted |= {row.expected_hash for row in awaited}
+    return [h for h in hashes if h not in wanted]
 
 
 def _known_sessions(session_ids: set[uuid.UUID]) -> set[uuid.UUID]:
