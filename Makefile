@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml sdk/pyproject.toml
 run: $(STAMP)
 	$(BIN)/pinakes-server serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-# PostgreSQL and two instances on one data dir; a device on each sees the other's changes.
+# PostgreSQL, SeaweedFS and two instances with data dirs of their own; a device on each sees
+# the other's changes.
 run-cluster: $(STAMP) $(POSTGRES)
 	$(BIN)/python -m tests.cluster
 

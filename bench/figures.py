@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -20,10 +21,12 @@ from pathlib import Path
 
 import httpx
 import peewee
+from aiobotocore.session import get_session
 from pinakes_server.storage.db import SQLITE_PRAGMAS, bulk_write, close_database, open_database
 from pinakes_server.storage.tables import ChangeLog, User, UserSeq, database, utcnow
 
 from tests.live import PASSWORD
+from tests.seaweed import Seaweed
 
 from .harness import (
     BACKENDS,
@@ -363,6 +366,76 @@ def transfers(scratch: Path) -> Iterator[Result]:
     shutil.rmtree(chunks)
 
 
+def s3_transfers(scratch: Path) -> Iterator[Result]:
+    """1 GiB up and down through an instance whose bytes are in SeaweedFS (S3), against the
+    same bytes written and read straight to the store by aiobotocore in this process; the
+    server's peak RSS over idle during each. On each database backend."""
+    chunks = scratch / "chunks"
+    digest = _big_file(chunks)
+    with contextlib.ExitStack() as stack:
+        weed = Seaweed.start(scratch / "weed")
+        stack.callback(weed.stop)
+        direct_up, direct_down = asyncio.run(_direct_s3(weed, chunks))
+        for backend in BACKENDS:
+            settings = weed.settings(f"bench-{backend}")
+            with pinakes(scratch / f"s3-{backend}", backend, **settings) as server:
+                token = device_token(server)
+                with httpx.Client(base_url=server.url, timeout=300,
+                                  headers={"Authorization": f"Bearer {token}"}) as api:  # fmt: skip
+                    idle = idle_rss_mib(server.process.pid)
+                    up = _upload(api, chunks, digest, "big.bin", token)
+                    up_peak = peak_rss_mib(server.process.pid)[1] - idle
+                    idle = idle_rss_mib(server.process.pid)
+                    down = max(curl_mb_s(f"{server.url}/api/v1/sync/download/big.bin", token)
+                               for _ in range(2))  # fmt: skip
+                    down_peak = peak_rss_mib(server.process.pid)[1] - idle
+            name = f"[{backend}, S3]"
+            yield ratio(f"upload 1 GiB through the server {name}, MB/s", up, direct_up, 0.6,
+                        "MB/s")  # fmt: skip
+            yield ratio(f"download 1 GiB through the server {name}, MB/s", down, direct_down,
+                        0.7, "MB/s")  # fmt: skip
+            for what, grown in (("upload", up_peak), ("download", down_peak)):
+                label = f"server peak RSS over idle during the {what} {name}"
+                yield Result(label, grown, idle, grown / idle, "<= idle + 64 MiB", "MiB",
+                             grown <= 64)  # fmt: skip
+    shutil.rmtree(chunks)
+
+
+async def _direct_s3(weed: Seaweed, chunks: Path) -> tuple[float, float]:
+    """MB/s of 1 GiB written as one object (a multipart upload of the 8 MiB chunk files,
+    three parts at a time, as curl sends them to the server) and read back whole, streamed."""
+    settings = weed.settings("direct")
+    bucket, _, prefix = settings["PINAKES_BLOB_STORE"].removeprefix("s3://").partition("/")
+    key = f"{prefix}/big.bin"
+    session = get_session()
+    async with session.create_client(
+        "s3", endpoint_url=weed.endpoint, region_name="us-east-1",
+        aws_access_key_id=settings["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=settings["AWS_SECRET_ACCESS_KEY"],
+    ) as s3:  # fmt: skip
+        started = time.perf_counter()
+        upload = await s3.create_multipart_upload(Bucket=bucket, Key=key)
+        limit = asyncio.Semaphore(3)
+
+        async def part(index: int) -> dict[str, object]:
+            async with limit:
+                body = (chunks / str(index)).read_bytes()
+                answer = await s3.upload_part(Bucket=bucket, Key=key, PartNumber=index + 1,
+                                              UploadId=upload["UploadId"], Body=body)  # fmt: skip
+            return {"PartNumber": index + 1, "ETag": answer["ETag"]}
+
+        parts = await asyncio.gather(*(part(i) for i in range(GIB // CHUNK)))
+        await s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"],
+                                           MultipartUpload={"Parts": parts})  # fmt: skip
+        up = GIB / (time.perf_counter() - started) / 1e6
+        started = time.perf_counter()
+        answer = await s3.get_object(Bucket=bucket, Key=key)
+        async for _ in answer["Body"].iter_chunks(1024 * 1024):
+            pass
+        down = GIB / (time.perf_counter() - started) / 1e6
+    return up, down
+
+
 def _stored(api: httpx.Client, data: bytes) -> dict[str, object]:
     """A change whose bytes the server already has, so reporting it applies at once."""
     digest = hashlib.sha256(data).hexdigest()
@@ -512,4 +585,5 @@ FIGURES: dict[str, Callable[[Path], Iterator[Result]]] = {
     "long-poll": long_poll,
     "small-files": small_files,
     "batch-memory": batch_memory,
+    "s3-transfer": s3_transfers,
 }

@@ -1,16 +1,18 @@
-"""`make run-cluster`: PostgreSQL, two server instances on two ports sharing one data dir,
-and a device on each: what one uploads through the first instance, the other sees through
-the second (woken from a long-poll), downloads and acknowledges. Then both instances keep
-serving until Ctrl-C, for curl or the SDK to try; everything is thrown away after.
+"""`make run-cluster`: PostgreSQL, SeaweedFS (S3), and two server instances on two ports with
+data dirs of their own: they share the database, the bucket and the JWT secret, nothing else.
+A device on each: what one uploads through the first instance, the other sees through the
+second (woken from a long-poll), downloads and acknowledges. Then both instances keep serving
+until Ctrl-C, for curl or the SDK to try; everything is thrown away after.
 
-The PostgreSQL cluster is the tests' throw-away one; README "Running at scale" shows the
-same layout with a real database and a load balancer.
+PostgreSQL and SeaweedFS are the tests' throw-away ones; README "Running at scale" shows the
+same layout with a real database, a real bucket and a load balancer.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -20,6 +22,7 @@ from pathlib import Path
 from .conftest import Account, DeviceClient, device_client, login, register
 from .live import PASSWORD, LiveServer, start_server
 from .postgres import PostgresCluster
+from .seaweed import Seaweed
 
 
 def _on(server: LiveServer, device: DeviceClient) -> DeviceClient:
@@ -50,13 +53,20 @@ def demonstrate(first: LiveServer, second: LiveServer) -> None:
 
 
 def main() -> None:
-    postgres = PostgresCluster.start()
-    data_dir = Path(tempfile.mkdtemp(prefix="pinakes-cluster-")) / "data"
-    settings = {"PINAKES_DATABASE_URL": postgres.new_database(), "PINAKES_OPEN_REGISTRATION": "0"}
+    postgres, seaweed = PostgresCluster.start(), Seaweed.start()
+    root = Path(tempfile.mkdtemp(prefix="pinakes-cluster-"))
+    settings = {
+        "PINAKES_DATABASE_URL": postgres.new_database(), "PINAKES_OPEN_REGISTRATION": "0",
+        "PINAKES_JWT_SECRET": secrets.token_hex(32), **seaweed.settings("cluster"),
+    }  # fmt: skip
     servers: list[LiveServer] = []
     try:
-        servers = [start_server(data_dir, **settings) for _ in range(2)]
-        print(f"PostgreSQL on 127.0.0.1:{postgres.port}; shared data dir {data_dir}")
+        for n in (1, 2):
+            (root / f"instance-{n}").mkdir()
+            servers.append(start_server(root / f"instance-{n}" / "data", **settings))
+        print(f"PostgreSQL on 127.0.0.1:{postgres.port}; bytes in "
+              f"{settings['PINAKES_BLOB_STORE']} at {seaweed.endpoint}; data dirs of their own "
+              f"under {root}")  # fmt: skip
         demonstrate(*servers)
         print(f"\nserving at {servers[0].url} and {servers[1].url} (user alice, password "
               f"{PASSWORD!r}); Ctrl-C ends it all")  # fmt: skip
@@ -67,7 +77,8 @@ def main() -> None:
         for server in servers:
             server.stop()
         postgres.stop()
-        shutil.rmtree(data_dir.parent, ignore_errors=True)
+        seaweed.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

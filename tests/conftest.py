@@ -12,13 +12,19 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from pinakes_server.config import Config
+from pinakes_server.storage.blob_store import BlobStore
+from pinakes_server.storage.file_store import FileStore
+from pinakes_server.storage.s3_store import S3Store
 
-from .faults.faulty import INJECTED, Faulty
+from .faults.faulty import FILE_STORE_FAULTS, INJECTED, Faulty
 from .live import PASSWORD, LiveServer, start_server
 from .postgres import PostgresCluster
+from .seaweed import Seaweed
 
-# `PINAKES_TEST_DATABASE=postgresql` runs every live server on PostgreSQL (make test does
-# both); tests that need one of them are marked `sqlite_only` / `postgresql_only`.
+# `PINAKES_TEST_DATABASE=postgresql` runs every live server on PostgreSQL with its bytes in
+# SeaweedFS over S3, the scale-out configuration (make test runs both passes); tests that need
+# one of them are marked `sqlite_only` / `postgresql_only`.
 BACKEND = os.environ.get("PINAKES_TEST_DATABASE", "sqlite")
 
 
@@ -32,6 +38,17 @@ def postgres() -> Iterator[PostgresCluster | None]:
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def seaweed() -> Iterator[Seaweed | None]:
+    """The S3 store of the PostgreSQL pass."""
+    if BACKEND != "postgresql":
+        yield None
+        return
+    store = Seaweed.start()
+    yield store
+    store.stop()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each pass of make test skips, by name, what only the other pass can run."""
     other = "sqlite_only" if BACKEND == "postgresql" else "postgresql_only"
@@ -41,16 +58,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(params=["file", pytest.param("s3", marks=pytest.mark.postgresql_only)])
+def blob_store(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seaweed: Seaweed | None,
+) -> BlobStore:
+    """An in-process blob store of each kind (a prefix of its own in the test bucket)."""
+    if request.param == "file":
+        return FileStore(tmp_path)
+    assert seaweed is not None
+    settings = seaweed.settings()
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, settings[name])
+    return S3Store(Config.from_env({**settings, "PINAKES_DATA_DIR": str(tmp_path)}))
+
+
 class Servers:
     """Starts server processes for the tests; `stop` ends them and fails on what their logs
     show: any 500 is a bug, whichever test provoked it; so is a storage failure, unless a test
     injected it. A restarted server (same data dir) keeps its database."""
 
     def __init__(
-        self, tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster | None
+        self,
+        tmp_path_factory: pytest.TempPathFactory,
+        postgres: PostgresCluster | None,
+        seaweed: Seaweed | None,
     ) -> None:
-        self._tmp, self._postgres = tmp_path_factory, postgres
+        self._tmp, self._postgres, self._seaweed = tmp_path_factory, postgres, seaweed
         self._databases: dict[Path, str] = {}
+        self._stores: dict[Path, dict[str, str]] = {}
 
     def start(
         self,
@@ -69,6 +107,13 @@ class Servers:
             if data_dir not in self._databases:
                 self._databases[data_dir] = self._postgres.new_database()
             env.setdefault("PINAKES_DATABASE_URL", self._databases[data_dir])
+        if self._seaweed is not None and data_dir not in self._stores:
+            # Its first start decides where its bytes are, for its restarts too.
+            chosen = env.get("PINAKES_BLOB_STORE")
+            self._stores[data_dir] = (
+                {"PINAKES_BLOB_STORE": chosen} if chosen else self._seaweed.settings()
+            )
+        env = {**self._stores.get(data_dir, {}), **env}
         server = start_server(data_dir, module or "pinakes_server.cli", workers, **env)
         started.append((server, storage_fails or module is not None))
         return server
@@ -85,8 +130,12 @@ class Servers:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresCluster | None) -> Servers:
-    return Servers(tmp_path_factory, postgres)
+def servers(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres: PostgresCluster | None,
+    seaweed: Seaweed | None,
+) -> Servers:
+    return Servers(tmp_path_factory, postgres, seaweed)
 
 
 def _factory(servers: Servers) -> Iterator[Callable[..., LiveServer]]:
@@ -175,6 +224,8 @@ def start_faulty(
 
     def start(faults: str, **env: str) -> Faulty:
         switch = tmp_path / "armed"
+        if set(faults.split(",")) & FILE_STORE_FAULTS:  # they break the file store's calls
+            env.setdefault("PINAKES_BLOB_STORE", "file")
         server = server_factory(
             module=INJECTED, PINAKES_TEST_FAULTS=faults, PINAKES_TEST_FAULT_SWITCH=str(switch),
             **env,

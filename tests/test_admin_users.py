@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from .blob_view import BlobView
 from .conftest import (
     PASSWORD,
     Account,
@@ -163,11 +164,10 @@ def test_delete_removes_the_user_and_only_bytes_no_one_else_has(
     alice.upload("shared.bin", b"both have these bytes")
     bob.upload("his copy.bin", b"both have these bytes")
     alice.put("a/b.txt", b"small")
-    blobs = server.data_dir / "blobs"
+    blobs = BlobView(server)
 
     def stored(data: bytes) -> bool:
-        digest = hashlib.sha256(data).hexdigest()
-        return (blobs / digest[:2] / digest[2:4] / digest).exists()
+        return blobs.has(hashlib.sha256(data).hexdigest())
 
     username = alice_account.username
     status, said = users(server, "delete", username, "--yes")

@@ -41,7 +41,8 @@ class Release1:
             ["cp", "-a", "--sparse=always", str(FIXTURE / backend / "data"), str(self.data_dir)],
             check=True,
         )
-        self.env: dict[str, str] = {}
+        # Release 1 kept its bytes in files: an upgrade keeps them there.
+        self.env: dict[str, str] = {"PINAKES_BLOB_STORE": "file"}
         if postgres is not None:
             url = postgres.new_database()
             subprocess.run(

@@ -9,21 +9,21 @@ import uuid
 from pathlib import Path
 
 import pytest
-from pinakes_server.services.running_hash import RunningHashes
-from pinakes_server.storage.blobs import BlobStore
+from pinakes_server.storage.file_store import FileStore
+from pinakes_server.storage.running_hash import RunningHashes
 
 CHUNK = 1024
 COUNT = 6
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> BlobStore:
-    return BlobStore(tmp_path)
+def store(tmp_path: Path) -> FileStore:
+    return FileStore(tmp_path)
 
 
-def staged(store: BlobStore) -> uuid.UUID:
+def staged(store: FileStore) -> uuid.UUID:
     session = uuid.uuid4()
-    store.create_part(session, CHUNK * COUNT - 100)  # the last chunk is short
+    store.open_session(session, CHUNK * COUNT - 100)  # the last chunk is short
     return session
 
 
@@ -33,7 +33,7 @@ def chunk(index: int, fill: int | None = None) -> bytes:
 
 
 async def write(
-    hashes: RunningHashes, store: BlobStore, session: uuid.UUID, index: int, data: bytes
+    hashes: RunningHashes, store: FileStore, session: uuid.UUID, index: int, data: bytes
 ) -> None:
     """What write_chunk does: journal, bytes, (record), then feed."""
     hashes.starting(store, session, index)
@@ -45,12 +45,12 @@ async def write(
     await hashes.landed(store, session, index, CHUNK)
 
 
-def file_hash(store: BlobStore, session: uuid.UUID) -> str:
+def file_hash(store: FileStore, session: uuid.UUID) -> str:
     return hashlib.sha256(store.part_path(session).read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("order", [range(COUNT), reversed(range(COUNT)), [2, 0, 5, 1, 4, 3]])
-def test_chunks_in_any_order_give_the_files_hash(store: BlobStore, order: range) -> None:
+def test_chunks_in_any_order_give_the_files_hash(store: FileStore, order: range) -> None:
     async def run() -> str | None:
         hashes, session = RunningHashes(), staged(store)
         for index in order:
@@ -63,7 +63,7 @@ def test_chunks_in_any_order_give_the_files_hash(store: BlobStore, order: range)
     assert asyncio.run(run()) is not None
 
 
-def test_a_resent_chunk_means_hashing_the_file(store: BlobStore) -> None:
+def test_a_resent_chunk_means_hashing_the_file(store: FileStore) -> None:
     async def run() -> str | None:
         hashes, session = RunningHashes(), staged(store)
         for index in range(COUNT):
@@ -74,7 +74,7 @@ def test_a_resent_chunk_means_hashing_the_file(store: BlobStore) -> None:
     assert asyncio.run(run()) is None
 
 
-def test_a_write_begun_by_another_process_means_hashing_the_file(store: BlobStore) -> None:
+def test_a_write_begun_by_another_process_means_hashing_the_file(store: FileStore) -> None:
     async def run() -> str | None:
         ours, theirs, session = RunningHashes(), RunningHashes(), staged(store)
         for index in range(COUNT):
@@ -85,7 +85,7 @@ def test_a_write_begun_by_another_process_means_hashing_the_file(store: BlobStor
     assert asyncio.run(run()) is None
 
 
-def test_a_broken_off_write_and_its_retry_keep_the_running_hash(store: BlobStore) -> None:
+def test_a_broken_off_write_and_its_retry_keep_the_running_hash(store: FileStore) -> None:
     async def run() -> tuple[str | None, str]:
         hashes, session = RunningHashes(), staged(store)
         hashes.starting(store, session, 0)
@@ -99,7 +99,7 @@ def test_a_broken_off_write_and_its_retry_keep_the_running_hash(store: BlobStore
 
 
 def test_a_session_this_process_did_not_see_throughout_is_hashed_in_full(
-    store: BlobStore,
+    store: FileStore,
 ) -> None:
     async def run() -> tuple[str | None, str | None]:
         before, after, session = RunningHashes(), RunningHashes(), staged(store)
@@ -112,7 +112,7 @@ def test_a_session_this_process_did_not_see_throughout_is_hashed_in_full(
     assert asyncio.run(run()) == (None, None)
 
 
-def test_a_failed_read_gives_up_the_running_hash_not_the_chunk(store: BlobStore) -> None:
+def test_a_failed_read_gives_up_the_running_hash_not_the_chunk(store: FileStore) -> None:
     async def run() -> str | None:
         hashes, session = RunningHashes(), staged(store)
         hashes.starting(store, session, 0)

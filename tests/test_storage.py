@@ -91,9 +91,9 @@ def test_prepared_selects_find_exactly_what_peewee_would(tmp_path: Path, asked: 
 
 
 def test_open_blobs_keep_the_most_recently_read_descriptors(tmp_path: Path) -> None:
-    from pinakes_server.storage.blobs import BlobStore, OpenBlobs
+    from pinakes_server.storage.file_store import FileStore, OpenBlobs
 
-    store = BlobStore(tmp_path)
+    store = FileStore(tmp_path)
     hashes = []
     for data in (b"one", b"two", b"three"):
         content_hash = hashlib.sha256(data).hexdigest()

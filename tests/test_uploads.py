@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import httpx
 import pytest
 from pinakes_server.services import uploads
-from pinakes_server.storage.blobs import BlobStore
+from pinakes_server.services.units import stop_units
+from pinakes_server.storage.blob_store import BlobStore
 from pinakes_server.storage.db import close_database, open_database
 from pinakes_server.storage.tables import Device, UploadSession, User, utcnow
 
+from .blob_view import BlobView
 from .conftest import (
     CHUNK,
     OCTETS,
@@ -44,7 +47,12 @@ def digest(content: bytes) -> str:
 
 
 def blob_files(server: LiveServer) -> set[str]:
-    return {p.name for p in (server.data_dir / "blobs").glob("*/*/*")}
+    return BlobView(server).hashes()
+
+
+def staged_for(server: LiveServer, session_id: str) -> list[str]:
+    """The session's staging file and journal, or its chunk objects."""
+    return [name for name in BlobView(server).staged() if session_id in name]
 
 
 def test_a_new_session_describes_itself(two_devices) -> None:
@@ -143,6 +151,7 @@ def test_a_hash_mismatch_stores_nothing(two_devices, server: LiveServer) -> None
     session_id = create(first, claimed).json()["id"]
     for index in range(3):
         put_chunk(first, session_id, index, chunk(sent, index))
+    assert staged_for(server, session_id) != []
     problem = assert_problem(
         first.api.post(f"/api/v1/sync/upload/{session_id}/complete"), 400, "hash-mismatch"
     )
@@ -150,7 +159,7 @@ def test_a_hash_mismatch_stores_nothing(two_devices, server: LiveServer) -> None
     assert first.api.get(f"/api/v1/sync/upload/{session_id}").json()["status"] == "failed"
     assert first.api.get("/api/v1/sync/files").json()["files"] == []
     assert sha256(sent) not in blob_files(server) and sha256(claimed) not in blob_files(server)
-    assert not list((server.data_dir / "uploads").glob(f"{session_id}.*"))  # part, journal
+    assert staged_for(server, session_id) == []
     assert_problem(put_chunk(first, session_id, 0, chunk(DATA, 0)), 409, "upload-closed")
     assert_problem(first.api.post(f"/api/v1/sync/upload/{session_id}/complete"), 409)
     assert_problem(first.api.delete(f"/api/v1/sync/upload/{session_id}"), 409)
@@ -170,11 +179,12 @@ def test_cancel_removes_the_chunks(two_devices, server: LiveServer) -> None:
     first, _ = two_devices
     session_id = create(first).json()["id"]
     put_chunk(first, session_id, 0, chunk(DATA, 0))
+    assert staged_for(server, session_id) != []
     reply = first.api.delete(f"/api/v1/sync/upload/{session_id}")
     assert reply.status_code == 204
     status = first.api.get(f"/api/v1/sync/upload/{session_id}").json()
     assert status["status"] == "cancelled" and status["received_chunks"] == []
-    assert not list((server.data_dir / "uploads").glob(f"{session_id}.*"))  # part, journal
+    assert staged_for(server, session_id) == []
     assert_problem(put_chunk(first, session_id, 1, chunk(DATA, 1)), 409, "upload-closed")
     assert_problem(first.api.post(f"/api/v1/sync/upload/{session_id}/complete"), 409)
     assert_problem(first.api.delete(f"/api/v1/sync/upload/{session_id}"), 409)
@@ -278,10 +288,12 @@ def test_unauthenticated_chunk_is_401_before_the_body_is_read(two_devices, serve
 
 
 def test_a_file_bigger_than_the_free_disk_is_507(server_factory, make_account) -> None:
+    """The file store's disk (a bucket has no free space to ask about)."""
     petabyte = 1024**5
     server = server_factory(
-        PINAKES_MAX_FILE_SIZE=str(2 * petabyte), PINAKES_MAX_STAGED_BYTES=str(2 * petabyte)
-    )
+        PINAKES_MAX_FILE_SIZE=str(2 * petabyte), PINAKES_MAX_STAGED_BYTES=str(2 * petabyte),
+        PINAKES_BLOB_STORE="file",
+    )  # fmt: skip
     device = make_account(server)
     body = {"target_path": "vast.bin", "expected_hash": "0" * 64, "expected_size": petabyte}
     assert_problem(device.api.post("/api/v1/sync/upload", json=body), 507, "insufficient-storage")
@@ -311,11 +323,25 @@ def test_concurrent_completes_apply_once_and_answer_alike(two_devices) -> None:
     assert len(first.changes(cursor=cursor)["changes"]) == 1
 
 
-def test_the_collector_expires_idle_sessions(tmp_path) -> None:
-    """In-process: what the background collector does on each round."""
+def test_the_collector_expires_idle_sessions(tmp_path, blob_store: BlobStore) -> None:
+    """In-process: what the background collector does on each round, on either store."""
+
+    async def one_byte() -> AsyncIterator[bytes]:
+        yield b"x"
+
+    async def round_of_collection() -> tuple[int, set[uuid.UUID | None]]:
+        for session in sessions.values():
+            blob_store.open_session(session.id, 1)
+            async with blob_store.writing(session.id, 0, 1) as write:
+                await write.write(one_byte())
+        try:
+            collected = await uploads.collect_expired(blob_store)
+            return collected, {found.session_id for found in await blob_store.listing()}
+        finally:
+            await blob_store.close()
+
     open_database(None, tmp_path)
     try:
-        store = BlobStore(tmp_path)
         user = User.create(username="u", username_key="u", password_hash="x")
         device = Device.create(user=user, name="d", device_type="other", token_hash="h")
         sessions = {}
@@ -325,11 +351,11 @@ def test_the_collector_expires_idle_sessions(tmp_path) -> None:
                 expected_size=1, chunk_size=1, chunk_count=1,
                 expires_at=utcnow() + timedelta(seconds=ttl),
             )  # fmt: skip
-            store.create_part(sessions[name].id, 1)
-        assert uploads.collect_expired(store) == 1
+        collected, staged = asyncio.run(round_of_collection())
+        assert collected == 1
         assert UploadSession.get_by_id(sessions["idle"].id).status == "expired"
         assert UploadSession.get_by_id(sessions["active"].id).status == "pending"
-        assert not store.part_path(sessions["idle"].id).exists()
-        assert store.part_path(sessions["active"].id).exists()
+        assert staged == {sessions["active"].id}
     finally:
+        stop_units()
         close_database()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
 
 import orjson
@@ -22,10 +23,12 @@ from .services import uploads
 from .services.notifier import ChangeNotifier
 from .services.throttle import SignInThrottle
 from .services.units import stop_units, unit
-from .storage.blobs import BlobStore, OpenBlobs
+from .storage.blob_store import BlobStore
 from .storage.db import close_database, is_postgres, open_database
+from .storage.stores import open_blob_store
 
 COLLECT_INTERVAL_SECONDS = 60
+SWEEP_EVERY_ROUNDS = 60
 log = logging.getLogger("pinakes.app")
 
 
@@ -93,11 +96,10 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
         )
         app.ctx.sign_ins = SignInThrottle(config.sign_in_failures, config.sign_in_window_seconds)
         app.ctx.notifier = ChangeNotifier(listen_url=config.database_url if is_postgres() else None)
-        app.ctx.blobs = BlobStore(config.data_dir)
-        app.ctx.open_blobs = OpenBlobs(app.ctx.blobs)
-        staged, orphans = uploads.sweep(app.ctx.blobs)
+        app.ctx.blobs = open_blob_store(config)
+        staged, orphans = await uploads.sweep(app.ctx.blobs)
         if staged or orphans:
-            log.info("swept %d staging file(s) and %d unowned blob(s)", staged, orphans)
+            log.info("swept %d staged object(s) and %d unowned blob(s)", staged, orphans)
         app.add_task(app.ctx.notifier.run(), name="long-poll-notifier")
         app.add_task(_collect(app.ctx.blobs, app.ctx.sign_ins), name="collector")
         # What start-up built (the compiled contract, modules, routes) lives as long as the
@@ -107,7 +109,7 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
 
     @app.after_server_stop
     async def close_store(app: Sanic) -> None:
-        app.ctx.open_blobs.close()
+        await app.ctx.blobs.close()
         stop_units()
         close_database()
 
@@ -115,11 +117,15 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
 
 
 async def _collect(blobs: BlobStore, sign_ins: SignInThrottle) -> None:
-    """Expired upload sessions and aged-out sign-in failures, once a minute."""
-    while True:
+    """Expired upload sessions and aged-out sign-in failures, once a minute; once an hour,
+    the start-up sweep again (an instance that runs for months still clears what another,
+    killed one left in a shared bucket)."""
+    for round_number in itertools.count(1):
         await asyncio.sleep(COLLECT_INTERVAL_SECONDS)
         try:
-            await unit(uploads.collect_expired, blobs)
+            await uploads.collect_expired(blobs)
             await unit(sign_ins.purge)
+            if round_number % SWEEP_EVERY_ROUNDS == 0:
+                await uploads.sweep(blobs)
         except Exception:  # a failed round must not end collection for good
-            log.exception("collecting expired uploads or sign-in failures failed")
+            log.exception("collecting expired uploads, orphans or sign-in failures failed")

@@ -4,6 +4,7 @@ store, tidy the log, administer users."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
@@ -16,10 +17,11 @@ from sanic.worker.loader import AppLoader
 
 from . import cli_users
 from .app import create_app
-from .config import Config
+from .config import Config, ConfigError
 from .services import feed, store_check
+from .services.units import stop_units
 from .services.uploads import SWEEP_GRACE_SECONDS
-from .storage.blobs import BlobStore
+from .storage.blob_store import StoreBroken
 from .storage.db import close_database, connect_database, open_database
 from .storage.migrations import (
     LATEST,
@@ -29,6 +31,7 @@ from .storage.migrations import (
     refuse_newer,
     upgrade,
 )
+from .storage.stores import open_blob_store
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,8 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
-    config = Config.from_env(**overrides)
     try:
+        config = Config.from_env(**overrides)
         if args.command == "compact":
             run_compaction(config)
         elif args.command == "migrate":
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
             cli_users.run(config, args)
         else:
             serve_api(config, args)
-    except SchemaTooNew as exc:
+    except (SchemaTooNew, ConfigError, StoreBroken) as exc:
         sys.exit(f"pinakes-server: {exc}")
     except peewee.OperationalError as exc:  # unreachable, refused, locked: one line
         sys.exit(f"pinakes-server: cannot use the database: {' '.join(str(exc).split())}")
@@ -89,6 +92,7 @@ def serve_api(config: Config, args: argparse.Namespace) -> None:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     open_database(config.database_url, config.data_dir)
     close_database()
+    asyncio.run(_probe_store(config))
     loader = AppLoader(factory=partial(create_app, config))
     app = loader.load()
     app.prepare(
@@ -106,6 +110,15 @@ def serve_api(config: Config, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="pinakes-metrics-") as figures:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = figures
         Sanic.serve(primary=app, app_loader=loader)
+
+
+async def _probe_store(config: Config) -> None:
+    """StoreBroken (one line) when the blob store cannot be used as configured."""
+    store = open_blob_store(config)
+    try:
+        await store.check()
+    finally:
+        await store.close()
 
 
 def run_migrations(config: Config, check: bool) -> int:
@@ -133,22 +146,32 @@ def run_migrations(config: Config, check: bool) -> int:
 def run_check(config: Config, repair: bool, grace: float) -> int:
     """Exit status: 1 when a problem is left (orphans `repair` removed are not)."""
     open_database(config.database_url, config.data_dir)
-    store = BlobStore(config.data_dir)
     try:
-        findings = store_check.check(store, grace)
-        if repair and any(f.orphan for f in findings):
-            for finding in findings:
-                if finding.orphan is not None:
-                    finding.orphan.unlink(missing_ok=True)
-                    print(f"removed {finding.line}")
-            findings = store_check.check(store, grace)
+        findings = asyncio.run(_check(config, repair, grace))
     finally:
+        stop_units()
         close_database()
     for finding in findings:
         print(finding.line)
     left = sum(f.problem for f in findings)
     print("healthy" if not left else f"{left} problem(s)")
     return 1 if left else 0
+
+
+async def _check(config: Config, repair: bool, grace: float) -> list[store_check.Finding]:
+    store = open_blob_store(config)
+    try:
+        await store.check()
+        findings = await store_check.check(store, grace)
+        orphans = [finding for finding in findings if finding.orphan is not None]
+        if repair and orphans:
+            await store.remove([finding.orphan for finding in orphans if finding.orphan])
+            for finding in orphans:
+                print(f"removed {finding.line}")
+            findings = await store_check.check(store, grace)
+    finally:
+        await store.close()
+    return findings
 
 
 def run_compaction(config: Config) -> None:

@@ -7,6 +7,7 @@ come from a prompt or `--password-stdin`, never from argv (other users of the ma
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
 from collections.abc import Callable
@@ -17,8 +18,8 @@ from ._generated import models
 from .config import Config
 from .errors import ApiError
 from .services import accounts, credentials
-from .storage.blobs import BlobStore
 from .storage.db import close_database, open_database
+from .storage.stores import open_blob_store
 
 
 def add_parser(commands: argparse._SubParsersAction, data_dir: Callable) -> None:
@@ -85,7 +86,7 @@ def _act(config: Config, args: argparse.Namespace, password_hash: str | None) ->
             f"reset the password of {name!r}: every token ended, {revoked} device token(s) "
             "revoked (each device gets a new one from a signed-in session)"
         )
-    removed = accounts.delete(BlobStore(config.data_dir), name)
+    removed = asyncio.run(accounts.delete(open_blob_store(config), name))
     return (
         f"deleted {name!r}: {removed.devices} device(s), {removed.files} live file(s), "
         f"{removed.blobs} blob(s) no other user had"

@@ -39,6 +39,13 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int) -> int:
     return value
 
 
+def _blob_store(value: str) -> str:
+    bucket = value.removeprefix("s3://").partition("/")[0]
+    if value == "file" or (value.startswith("s3://") and bucket):
+        return value
+    raise ConfigError(f"PINAKES_BLOB_STORE must be 'file' or 's3://BUCKET[/PREFIX]', not {value!r}")
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
@@ -74,6 +81,12 @@ class Config:
     log_format: str = "text"
     # `GET /metrics` answers only to this bearer token; unset, it is 404.
     metrics_token: str | None = field(default=None, repr=False)
+    # Where bytes live: "file" (<data-dir>/blobs) or "s3://BUCKET[/PREFIX]".
+    blob_store: str = "file"
+    s3_endpoint_url: str | None = None  # None: AWS
+    s3_region: str = "us-east-1"
+    # Longest any one call to the S3 store may take before the request is answered 503.
+    s3_timeout_seconds: int = 30
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Config:
@@ -113,6 +126,12 @@ class Config:
             ),
             "log_format": "json" if env.get("PINAKES_LOG_FORMAT") == "json" else "text",
             "metrics_token": env.get("PINAKES_METRICS_TOKEN") or None,
+            "blob_store": _blob_store(env.get("PINAKES_BLOB_STORE") or "file"),
+            "s3_endpoint_url": env.get("PINAKES_S3_ENDPOINT_URL") or None,
+            "s3_region": env.get("PINAKES_S3_REGION") or cls.s3_region,
+            "s3_timeout_seconds": _int(
+                env, "PINAKES_S3_TIMEOUT_SECONDS", cls.s3_timeout_seconds, 1
+            ),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -8,6 +8,15 @@ from pathlib import Path
 from ..live import LiveServer
 
 INJECTED = "tests.faults.injected_server"
+# Faults in the file blob store's own calls: a server given one keeps its bytes in files (in
+# the S3 pass too; tests/faults/test_s3_store.py is the bucket's counterpart).
+FILE_STORE_FAULTS = {
+    "kill-after-promote",
+    "fail-fsync",
+    "fail-replace",
+    "fail-fdatasync",
+    "fail-syncfs",
+}
 
 
 @dataclass

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from pinakes_server import cli
-from pinakes_server.services import batches, devices, ledger, uploads
-from pinakes_server.storage import blobs
+from pinakes_server.services import batches, devices, ledger
+from pinakes_server.storage import file_store
 from pinakes_server.storage.tables import ChangeLog, database, is_postgres
 
 FAULTS = set(os.environ.get("PINAKES_TEST_FAULTS", "").split(","))
@@ -70,34 +70,34 @@ class _FaultyOs:
 
 
 def install() -> None:
-    blobs.os = uploads.os = _FaultyOs()  # type: ignore[assignment]
+    file_store.os = _FaultyOs()  # type: ignore[assignment]
 
-    syncfs = blobs.syncfs
+    syncfs = file_store.syncfs
 
     def failing_syncfs(path: Path) -> None:
         if _armed("fail-syncfs"):
             raise OSError(errno.EIO, "injected: fail-syncfs")
         syncfs(path)
 
-    blobs.syncfs = failing_syncfs  # type: ignore[assignment]
+    file_store.syncfs = failing_syncfs  # type: ignore[assignment]
 
     store = batches.store
 
-    def store_then_die(*args: Any) -> None:
-        store(*args)
+    async def store_then_die(*args: Any) -> None:
+        await store(*args)
         if _armed("kill-after-batch-store"):
             _die()
 
     batches.store = store_then_die  # type: ignore[assignment]
 
-    promote = blobs.BlobStore.promote
+    promote = file_store.FileStore._promote
 
-    def promote_then_die(self: blobs.BlobStore, part: Path, content_hash: str) -> None:
+    def promote_then_die(self: file_store.FileStore, part: Path, content_hash: str) -> None:
         promote(self, part, content_hash)
         if _armed("kill-after-promote"):
             _die()
 
-    blobs.BlobStore.promote = promote_then_die  # type: ignore[method-assign]
+    file_store.FileStore._promote = promote_then_die  # type: ignore[method-assign]
 
     bulk_write = ledger.bulk_write
 

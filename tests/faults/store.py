@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sqlite3
 import uuid
 
 import psycopg
 
+from ..blob_view import BlobView
 from ..live import LiveServer
-
-MIB = 1024 * 1024
 
 
 def _rows(server: LiveServer, sql: str) -> list[tuple]:
@@ -26,17 +24,12 @@ def _rows(server: LiveServer, sql: str) -> list[tuple]:
 
 
 def assert_store_consistent(server: LiveServer) -> None:
-    """Every blob file is whole (its bytes hash to its name); every blob a user owns or a live
-    file points at is on disk; every blob on disk is owned or awaited by an open upload; every
-    staging file belongs to an open upload."""
-    on_disk = {}
-    for blob in (server.data_dir / "blobs").glob("*/*/*"):
-        digest = hashlib.sha256()
-        with blob.open("rb") as handle:
-            while block := handle.read(MIB):
-                digest.update(block)
-        assert digest.hexdigest() == blob.name, f"{blob} holds other bytes than its name says"
-        on_disk[blob.name] = blob
+    """Every blob is whole (its bytes hash to its name); every blob a user owns or a live file
+    points at is stored; every stored blob is owned or awaited by an open upload; everything
+    staged belongs to an open upload (and no assembly is left unfinished)."""
+    blobs = BlobView(server)
+    stored = blobs.whole()
+    assert all(stored.values()), f"blobs holding other bytes than their names say: {stored}"
     owned = {h for (h,) in _rows(server, "SELECT content_hash FROM user_blob")}
     live = {h for (h,) in _rows(server, "SELECT content_hash FROM file_state WHERE NOT deleted")}
     sessions = _rows(
@@ -44,9 +37,10 @@ def assert_store_consistent(server: LiveServer) -> None:
         "SELECT id, expected_hash FROM upload_session WHERE status IN ('pending', 'in_progress')",
     )
     assert live <= owned, f"live files without an owned blob: {live - owned}"
-    assert owned <= on_disk.keys(), f"owned blobs missing on disk: {owned - on_disk.keys()}"
+    assert owned <= stored.keys(), f"owned blobs missing from the store: {owned - stored.keys()}"
     awaited = {expected for _, expected in sessions}
-    assert on_disk.keys() <= owned | awaited, f"stray blobs: {on_disk.keys() - owned - awaited}"
+    assert stored.keys() <= owned | awaited, f"stray blobs: {stored.keys() - owned - awaited}"
     open_ids = {str(uuid.UUID(str(session_id))) for session_id, _ in sessions}
-    for staged in (server.data_dir / "uploads").iterdir():
-        assert staged.name.split(".")[0] in open_ids, f"{staged} belongs to no open upload"
+    for staged in blobs.staged():
+        session = staged.removeprefix("uploads/").split("/")[0].split(".")[0]
+        assert session in open_ids, f"{staged} belongs to no open upload"

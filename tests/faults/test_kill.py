@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -15,10 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 from pinakes_server.services import uploads
-from pinakes_server.storage.blobs import BlobStore
+from pinakes_server.services.units import stop_units
 from pinakes_server.storage.db import close_database, open_database
+from pinakes_server.storage.file_store import FileStore
 from pinakes_server.storage.tables import Device, UploadSession, User, UserBlob, utcnow
 
+from ..blob_view import BlobView
 from ..conftest import OCTETS, Account, login, register, sha256
 from ..live import LiveServer
 from .store import assert_store_consistent
@@ -110,7 +113,6 @@ def test_kill_during_complete_never_shows_a_partial_file(server_factory, delay: 
     time.sleep(delay)
     server = restart(server_factory, server)
     completing.join(timeout=30)
-    assert_store_consistent(server)
     with server.client(token) as api:
         listed = api.get("/api/v1/sync/files").json()["files"]
         # Either it is not there yet, or it is whole.
@@ -121,17 +123,17 @@ def test_kill_during_complete_never_shows_a_partial_file(server_factory, delay: 
         assert done.json()["file"]["content_hash"] == sha256(data)
         assert _download_hash(api, "big.bin") == sha256(data)
         assert api.get("/api/v1/sync/changes").json()["cursor"] == 1  # applied exactly once
-    assert not list((server.data_dir / "uploads").iterdir())  # no staging file, no journal
+    assert_store_consistent(server)
+    assert BlobView(server).staged() == []  # no staged chunk, journal or unfinished assembly
 
 
 def test_files_of_a_closed_session_left_by_a_kill_go_at_restart(server_factory) -> None:
     """A kill after `complete` committed but before it removed the write journal (or after a
-    cancel committed, before its staging file went) leaves files of a closed session: the
-    restart removes them at once, with no grace period to wait out."""
+    cancel committed, before its staged chunks went) leaves staging of a closed session: the
+    restart removes it at once, with no grace period to wait out."""
     server = server_factory()
     token, device_id = owner(server)
     data = b"closed session"
-    left = []
     with server.client(token) as api:
         for path, close in (("done.txt", "complete"), ("dropped.txt", "cancel")):
             session = api.post("/api/v1/sync/upload", json={
@@ -144,11 +146,10 @@ def test_files_of_a_closed_session_left_by_a_kill_go_at_restart(server_factory) 
                 assert api.post(f"/api/v1/sync/upload/{session['id']}/complete").status_code == 200
             else:
                 assert api.delete(f"/api/v1/sync/upload/{session['id']}").status_code == 204
-            for suffix in ("writes", "part"):
-                left.append(server.data_dir / "uploads" / f"{session['id']}.{suffix}")
-                left[-1].write_bytes(b"x")  # what the kill left behind
+            BlobView(server).plant_staged(session["id"])
+            assert BlobView(server).staged() != []
     server = restart(server_factory, server)
-    assert not [path for path in left if path.exists()]
+    assert BlobView(server).staged() == []
     assert_store_consistent(server)
     with server.client(token) as api:
         assert api.get("/api/v1/sync/download/done.txt").content == data
@@ -224,14 +225,14 @@ def test_restart_sweeps_only_what_nobody_needs(tmp_path: Path) -> None:
     """In-process: stray staging files and unowned blobs go; open sessions' files stay."""
     open_database(None, tmp_path)
     try:
-        store = BlobStore(tmp_path)
+        store = FileStore(tmp_path)
         user = User.create(username="u", username_key="u", password_hash="x")
         device = Device.create(user=user, name="d", device_type="other", token_hash="h")
         open_session = UploadSession.create(
             user=user, device=device, target_path="a", expected_hash="a" * 64, expected_size=1,
             chunk_size=1, chunk_count=1, expires_at=time_in(3600),
         )  # fmt: skip
-        store.create_part(open_session.id, 1)
+        store.open_session(open_session.id, 1)
         store.journal_path(open_session.id).write_bytes(b".")
         stray = store.uploads / "0b1e7a5e-0000-4000-8000-000000000000.part"
         stray.write_bytes(b"x")
@@ -243,12 +244,20 @@ def test_restart_sweeps_only_what_nobody_needs(tmp_path: Path) -> None:
             blob.parent.mkdir(parents=True, exist_ok=True)
             blob.write_bytes(b"x")
         UserBlob.create(user=user, content_hash="b" * 64, size=1)
-        assert uploads.sweep(store, grace_seconds=3600) == (0, 0)  # all too fresh to judge
-        assert uploads.sweep(store, grace_seconds=0) == (3, 1)
+        assert asyncio.run(uploads.sweep(store, grace_seconds=3600)) == (
+            0,
+            0,
+        )  # all too fresh to judge
+        assert asyncio.run(uploads.sweep(store, grace_seconds=0)) == (3, 1)
         assert store.part_path(open_session.id).exists() and not stray.exists()
         assert store.journal_path(open_session.id).exists() and not stray_journal.exists()
-        assert store.has("a" * 64) and store.has("b" * 64) and not store.has("c" * 64)
+        assert [store.blob_path(h).exists() for h in ("a" * 64, "b" * 64, "c" * 64)] == [
+            True,
+            True,
+            False,
+        ]
     finally:
+        stop_units()
         close_database()
 
 

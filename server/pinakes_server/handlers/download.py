@@ -4,7 +4,6 @@ files in one streamed response."""
 from __future__ import annotations
 
 import mimetypes
-import os
 from email.utils import format_datetime
 from urllib.parse import quote
 
@@ -17,10 +16,9 @@ from ..errors import ApiError, problem_response
 from ..ranges import ByteRange, Unsatisfiable, parse_range
 from ..services import feed
 from ..services.units import quick_read, unit
+from ..storage.blob_store import READ_BLOCK, BlobMissing
 from .io import parse, principal
 from .registry import operation
-
-READ_BLOCK = 1024 * 1024
 
 
 def _disposition(path: str) -> str:
@@ -71,38 +69,34 @@ async def download(request: Request, path: str) -> HTTPResponse | None:
     content_type = mimetypes.guess_type(row.path)[0] or "application/octet-stream"
     if request.method == "HEAD":
         return HTTPResponse(status=status, headers=headers, content_type=content_type)
-    missing = ApiError(f"the bytes of {row.path!r} are missing from the blob store")
-    if length <= READ_BLOCK:  # one block: one plain response from a descriptor kept open
-        try:
-            fd = request.app.ctx.open_blobs.fd(row.content_hash)
-        except FileNotFoundError:
-            raise missing from None
-        return HTTPResponse(
-            _read(fd, start, length), status=status, headers=headers, content_type=content_type
-        )
+    store = request.app.ctx.blobs
     try:
-        fd = os.open(request.app.ctx.blobs.blob_path(row.content_hash), os.O_RDONLY)
-    except FileNotFoundError:
-        raise missing from None
+        if length <= READ_BLOCK:  # one block: one plain response
+            data = await store.read(row.content_hash, start, length)
+            metrics.DOWNLOADED.inc(length)
+            return HTTPResponse(data, status=status, headers=headers, content_type=content_type)
+        blocks = store.stream(row.content_hash, start, length)
+        first = await anext(blocks)  # a missing blob is still a clean problem, not a cut body
+    except BlobMissing:
+        raise _missing(row) from None
+    response = await request.respond(status=status, headers=headers, content_type=content_type)
     try:
-        response = await request.respond(status=status, headers=headers, content_type=content_type)
-        offset, end = start, start + length
-        while offset < end:
-            data = _read(fd, offset, min(READ_BLOCK, end - offset))
-            await response.send(data)
-            offset += len(data)
-        await response.eof()
+        await _send(response, first)
+        async for data in blocks:
+            await _send(response, data)
     finally:
-        os.close(fd)
+        await blocks.aclose()
+    await response.eof()
     return None  # already sent
 
 
-def _read(fd: int, offset: int, length: int) -> bytes:
-    data = os.pread(fd, length, offset)
-    if len(data) != length:
-        raise ApiError("the blob is shorter than its recorded size")
-    metrics.DOWNLOADED.inc(length)
-    return data
+def _missing(row: feed.LiveFile) -> ApiError:
+    return ApiError(f"the bytes of {row.path!r} are missing from the blob store")
+
+
+async def _send(response: HTTPResponse, data: bytes) -> None:
+    await response.send(data)
+    metrics.DOWNLOADED.inc(len(data))
 
 
 @operation("download_batch")
@@ -122,10 +116,10 @@ async def download_batch(request: Request) -> None:
         else:
             files.append(row)
             total += row.size
-    blobs = request.app.ctx.blobs
+    store = request.app.ctx.blobs
     for row in files:  # before the answer starts: a missing blob is still a clean 500
-        if not blobs.has(row.content_hash):
-            raise ApiError(f"the bytes of {row.path!r} are missing from the blob store")
+        if not await store.has(row.content_hash):
+            raise _missing(row)
     manifest = {
         "files": [{"path": r.path, "content_hash": r.content_hash, "size": r.size} for r in files],
         "missing": missing,
@@ -134,17 +128,10 @@ async def download_batch(request: Request) -> None:
     response = await request.respond(content_type="application/octet-stream")
     pending = bytearray(orjson.dumps(manifest) + b"\n")
     for row in files:
-        fd = os.open(blobs.blob_path(row.content_hash), os.O_RDONLY)
-        try:
-            offset = 0
-            while offset < row.size:
-                data = _read(fd, offset, min(READ_BLOCK, row.size - offset))
-                pending += data
-                offset += len(data)
-                if len(pending) >= READ_BLOCK:
-                    await response.send(bytes(pending))
-                    pending.clear()
-        finally:
-            os.close(fd)
-    await response.send(bytes(pending))
+        async for data in store.stream(row.content_hash, 0, row.size):
+            pending += data
+            if len(pending) >= READ_BLOCK:
+                await _send(response, bytes(pending))
+                pending.clear()
+    await _send(response, bytes(pending))
     await response.eof()

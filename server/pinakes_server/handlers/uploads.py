@@ -111,7 +111,7 @@ async def upload_batch(request: Request) -> HTTPResponse:
             body.feed(data)
         items = body.finish()
         device_id = await unit(batches.acting_device, caller, body.device_id)
-        await asyncio.get_running_loop().run_in_executor(None, batches.store, store, items)
+        await batches.store(store, items)
     finally:
         body.discard()
     results, last_seq = await unit(batches.apply, caller.user_id, device_id, items)

@@ -8,13 +8,14 @@ which disable and reset-password bump.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 import peewee
 
 from ..errors import NotFound
-from ..storage.blobs import BlobStore
+from ..storage.blob_store import BlobStore
 from ..storage.db import lock_table, write_transaction
 from ..storage.tables import Device, FileState, UploadSession, User, UserBlob
 from . import credentials
@@ -97,9 +98,20 @@ def reset_password(username: str, password_hash: str) -> int:
     return len(devices)
 
 
-def delete(store: BlobStore, username: str) -> Removed:
+async def delete(store: BlobStore, username: str) -> Removed:
     """The user, their devices, files, log, conflicts and uploads; then the bytes of theirs
     that no other user owns and no open upload awaits."""
+    try:
+        await store.check()
+        devices, files, hashes, sessions = _delete_rows(username)
+        await store.remove_staged(sessions)
+        blobs = await store.remove_blobs(unwanted(hashes))
+    finally:
+        await store.close()
+    return Removed(devices, files, blobs)
+
+
+def _delete_rows(username: str) -> tuple[int, int, list[str], list[uuid.UUID]]:
     with write_transaction():
         user = _user(username)
         lock_library(user.id)  # no report of theirs is half-way
@@ -108,9 +120,4 @@ def delete(store: BlobStore, username: str) -> Removed:
         hashes = [b.content_hash for b in UserBlob.select().where(UserBlob.user == user.id)]
         sessions = [s.id for s in UploadSession.select().where(UploadSession.user == user.id)]
         user.delete_instance()  # the rest goes with it (ON DELETE CASCADE)
-    for session_id in sessions:
-        store.remove_staged(session_id)
-    blobs = 0
-    for content_hash in unwanted(hashes):
-        blobs += store.remove_blob(content_hash)
-    return Removed(devices, files, blobs)
+    return devices, files, hashes, sessions

@@ -5,7 +5,7 @@ The multipart body is parsed as it arrives: the manifest part is checked whole w
 and each `files` part is written straight to a staging file and hashed on the way (the parts
 may come in any order; the n-th `files` part is the n-th item's). An item whose bytes are not
 what the manifest says is rejected alone. The rest are made durable together
-(`BlobStore.store_many`: two syncfs, whatever their number) before one transaction owns and
+(`BlobStore.store_files`: on disk, two syncfs whatever their number) before one transaction owns and
 applies them all, so no change is ever visible without its bytes.
 """
 
@@ -31,7 +31,7 @@ from .. import metrics
 from .._generated import models
 from ..auth import Principal
 from ..errors import ApiError, ValidationFailed, safe_str
-from ..storage.blobs import BlobStore
+from ..storage.blob_store import BlobStore
 from ..storage.db import write_transaction
 from ..storage.path_keys import path_key
 from ..storage.paths import checked_path
@@ -180,7 +180,7 @@ class BatchBody:
         elif name == FILES:
             if len(self._staged) >= MAX_ITEMS:
                 raise ChunkTooLarge(f"a batch may hold at most {MAX_ITEMS} items")
-            staged = _Staged(self._store.uploads / f"batch-{self._id}-{len(self._staged)}")
+            staged = _Staged(self._store.spool / f"batch-{self._id}-{len(self._staged)}")
             self._fd = os.open(staged.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             self._staged.append(staged)
         else:
@@ -256,10 +256,10 @@ def _well_formed() -> Iterator[None]:
         raise ValidationFailed.at("body", "is not well-formed multipart/form-data") from None
 
 
-def store(store: BlobStore, items: list[Item]) -> None:
+async def store(store: BlobStore, items: list[Item]) -> None:
     """The right bytes made blobs, durably, before anything refers to them."""
     staged = [(item.staged, item.content_hash) for item in items if item.staged is not None]
-    store.store_many(staged)  # type: ignore[arg-type]
+    await store.store_files(staged)  # type: ignore[arg-type]
     metrics.UPLOADED.inc(sum(item.size for item in items if item.staged is not None))
     for item in items:
         item.staged = None

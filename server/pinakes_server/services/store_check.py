@@ -7,43 +7,38 @@ a loss to look into, never something to delete.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..storage.blobs import BlobStore
+from ..storage.blob_store import BlobStore, Stored
 from ..storage.path_keys import LiveSet
 from ..storage.tables import Conflict, FileState, User, UserBlob
 from .uploads import SWEEP_GRACE_SECONDS, orphans
-
-HASH_BLOCK = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Finding:
     line: str
     problem: bool = True  # False: worth knowing, nothing wrong (a clash awaiting its owner)
-    orphan: Path | None = None  # what --repair removes
+    orphan: Stored | None = None  # what --repair removes
 
 
-def _hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+async def _blobs(store: BlobStore) -> list[Finding]:
+    found, stored = [], set()
+    for blob in await store.listing():
+        if (content_hash := blob.content_hash) is None:
+            continue
+        stored.add(content_hash)
+        if (actual := await store.hash_blob(content_hash)) != content_hash:
+            where = store.describe(content_hash)
+            found.append(Finding(f"corrupt blob {where}: its bytes hash to {actual}"))
+    return found + list(_owned(store, stored))
 
 
-def _blobs(store: BlobStore) -> Iterator[Finding]:
-    on_disk = set()
-    for content_hash, path in store.stored_hashes():
-        on_disk.add(content_hash)
-        if (actual := _hash(path)) != content_hash:
-            yield Finding(f"corrupt blob {path}: its bytes hash to {actual}")
+def _owned(store: BlobStore, stored: set[str]) -> Iterator[Finding]:
     owned = {h for (h,) in UserBlob.select(UserBlob.content_hash).distinct().tuples()}
-    for content_hash in sorted(owned - on_disk):
-        yield Finding(f"missing blob {store.blob_path(content_hash)}: a user owns it")
+    for content_hash in sorted(owned - stored):
+        yield Finding(f"missing blob {store.describe(content_hash)}: a user owns it")
     live = FileState.select(FileState.path, FileState.content_hash, User.username).join(User)
     for path, content_hash, username in live.where(~FileState.deleted).tuples():
         if content_hash not in owned:
@@ -79,9 +74,12 @@ def _libraries() -> Iterator[Finding]:
         )
 
 
-def check(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> list[Finding]:
-    findings = [*_blobs(store), *_libraries()]
-    for path in orphans(store, grace_seconds):
-        what = "blob nothing owns" if path.is_relative_to(store.blobs) else "stray staging file"
-        findings.append(Finding(f"orphan {path}: {what}", orphan=path))
+async def check(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> list[Finding]:
+    findings = [*await _blobs(store), *_libraries()]
+    for stored in await orphans(store, grace_seconds):
+        if stored.content_hash is not None:
+            line = f"orphan {store.describe(stored.content_hash)}: blob nothing owns"
+        else:
+            line = f"orphan {stored.name}: stray staging file"
+        findings.append(Finding(line, orphan=stored))
     return findings

@@ -1,33 +1,28 @@
-"""Resumable chunked uploads: sessions, chunks written in place, verified completion.
+"""Resumable chunked uploads: sessions, chunks staged in the blob store, verified completion.
 
-Chunks are written straight into one sparse staging file at `index * chunk_size` and recorded
-in the database only once fdatasync'd. Requests on one session are serialised by flock on the
-staging file: chunk writes share it, complete/cancel/the collector take it exclusively.
+A chunk is recorded in the database only once its bytes are stored durably (how, and how
+requests on one session are kept apart, is the blob store's: a sparse file under flock, or an
+object per chunk in a bucket). Whatever the store, every decision is re-checked on the
+session's row inside the transaction that records it: a chunk is never recorded on a closed
+session, and a session completes exactly once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import contextlib
-import fcntl
 import hashlib
-import os
 import re
-import shutil
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from .. import metrics
 from ..auth import Principal
 from ..config import Config
 from ..errors import ApiError, NotFound, ValidationFailed
-from ..storage.blobs import BlobStore
+from ..storage.blob_store import BlobStore, SessionBusy, Staging, Stored
 from ..storage.db import write_transaction
 from ..storage.paths import checked_path
 from ..storage.tables import Conflict, UploadChunk, UploadSession, UserBlob, utcnow
@@ -35,12 +30,10 @@ from . import devices
 from .ledger import lock_library
 from .records import ChunkReceipt, ConflictRecord, SessionRecord, UploadedFile, UploadResult
 from .report import Change, apply_report
-from .running_hash import RUNNING
 from .units import unit
 
 OPEN = ("pending", "in_progress")
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
-HASH_BLOCK = 1024 * 1024
 RETRY_AFTER_SECONDS = 60
 SWEEP_GRACE_SECONDS = 3600
 
@@ -114,7 +107,7 @@ def create(
             )
         if staged + expected_size > config.max_staged_bytes:
             raise UploadLimit(f"at most {config.max_staged_bytes} bytes staged", headers=retry)
-        if shutil.disk_usage(store.uploads).free < expected_size:
+        if not store.has_room(expected_size):
             raise InsufficientStorage("the server's disk has no room for this file")
         session = UploadSession.create(
             user=device.user_id,
@@ -128,7 +121,7 @@ def create(
             mtime=mtime,
             expires_at=now + timedelta(seconds=config.upload_ttl_seconds),
         )
-        store.create_part(session.id, expected_size)
+        store.open_session(session.id, expected_size)
     return SessionRecord.of(session, [], 0)
 
 
@@ -197,29 +190,21 @@ def parse_digest(header: str | None) -> bytes | None:
     return digest
 
 
-@contextlib.asynccontextmanager
-async def locked(part: Path, exclusive: bool) -> AsyncIterator[int]:
-    """flock on the staging file, waited for without blocking the event loop."""
-    fd = os.open(part, os.O_RDWR)
-    try:
-        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-        while True:
-            try:
-                fcntl.flock(fd, mode)
-                break
-            except BlockingIOError:
-                await asyncio.sleep(0.01)
-        yield fd
-    finally:
-        os.close(fd)
-
-
 def _closed(session: UploadSession) -> UploadClosed:
     return UploadClosed(f"the upload session is {session.status}")
 
 
 def _refresh(session: UploadSession) -> UploadSession:
     return UploadSession.get_by_id(session.id)
+
+
+def _locked_session(session_id: uuid.UUID) -> UploadSession:
+    """The session's row, locked until the caller's transaction ends (on SQLite the write
+    transaction holds the database already)."""
+    UploadSession.update(status=UploadSession.status).where(
+        UploadSession.id == session_id
+    ).execute()
+    return UploadSession.get_by_id(session_id)
 
 
 async def write_chunk(
@@ -245,55 +230,64 @@ async def write_chunk(
     if content_length is not None and content_length != expected:
         raise ValidationFailed.at("body", f"chunk {index} must be exactly {expected} bytes")
     try:
-        async with locked(store.part_path(session.id), exclusive=False) as fd:
+        async with store.writing(session.id, index, session.chunk_size) as chunk:
             session = await unit(_refresh, session)
             if session.status not in OPEN:
                 raise _closed(session)
-            RUNNING.starting(store, session.id, index)  # no write begins unrecorded
             try:
-                await _write_at(fd, index * session.chunk_size, expected, digest, body)
-                await unit(_record_chunk, session, index, expected, config.upload_ttl_seconds)
+                await chunk.write(_checked(body, expected, digest))
+                await unit(
+                    _record_chunk, session.id, index, expected, chunk.object,
+                    config.upload_ttl_seconds,
+                )  # fmt: skip
             except BaseException:
-                RUNNING.failed(session.id, index)
+                await chunk.failed()
                 raise
-            # Still under the shared lock: complete cannot take the file away meanwhile.
-            await RUNNING.landed(store, session.id, index, session.chunk_size)
+            await chunk.landed()
     except FileNotFoundError:
         raise _closed(await unit(_refresh, session)) from None
+    metrics.UPLOADED.inc(expected)
     return ChunkReceipt(index, *await unit(received, session))
 
 
-def _record_chunk(session: UploadSession, index: int, size: int, ttl_seconds: int) -> None:
+async def _checked(
+    body: AsyncIterator[bytes], expected: int, digest: bytes | None
+) -> AsyncIterator[bytes]:
+    """The body, raising before its end when it is not exactly the chunk (its length, its
+    Content-Digest): a store keeps nothing of a chunk whose iterator raised."""
+    # Hashed only against a Content-Digest: sha256 of every chunk would cost as much as
+    # hashing the whole file again, on the event loop.
+    hasher, received = (hashlib.sha256() if digest is not None else None), 0
+    async for data in body:
+        if received + len(data) > expected:
+            raise ChunkTooLarge(f"the chunk is longer than {expected} bytes")
+        if hasher is not None:
+            hasher.update(data)
+        received += len(data)
+        if received < expected or hasher is None:
+            yield data
+            continue
+        if hasher.digest() != digest:
+            raise HashMismatch("the chunk does not match its Content-Digest")
+        yield data
+    if received != expected:
+        raise ValidationFailed.at("body", f"the chunk must be exactly {expected} bytes")
+
+
+def _record_chunk(
+    session_id: uuid.UUID, index: int, size: int, name: str | None, ttl_seconds: int
+) -> None:
     with write_transaction():
-        UploadChunk.insert(session=session.id, index=index, size=size).on_conflict(
+        session = _locked_session(session_id)
+        if session.status not in OPEN:  # closed while the bytes were on their way
+            raise _closed(session)
+        UploadChunk.insert(session=session.id, index=index, size=size, object=name).on_conflict(
             conflict_target=[UploadChunk.session, UploadChunk.index],
-            preserve=[UploadChunk.size],
+            preserve=[UploadChunk.size, UploadChunk.object],
         ).execute()
         session.status = "in_progress"
         session.expires_at = utcnow() + timedelta(seconds=ttl_seconds)
         session.save()
-
-
-async def _write_at(
-    fd: int, offset: int, expected: int, digest: bytes | None, body: AsyncIterator[bytes]
-) -> None:
-    # Hashed only against a Content-Digest: sha256 of every chunk would cost as much as
-    # hashing the whole file again, on the event loop.
-    hasher, written = (hashlib.sha256() if digest is not None else None), 0
-    async for data in body:
-        if written + len(data) > expected:
-            raise ChunkTooLarge(f"the chunk is longer than {expected} bytes")
-        os.pwrite(fd, data, offset + written)
-        if hasher is not None:
-            hasher.update(data)
-        written += len(data)
-    if written != expected:
-        raise ValidationFailed.at("body", f"the chunk must be exactly {expected} bytes")
-    if hasher is not None and hasher.digest() != digest:
-        raise HashMismatch("the chunk does not match its Content-Digest")
-    # Off the event loop: other connections' chunks keep arriving meanwhile.
-    await asyncio.get_running_loop().run_in_executor(None, os.fdatasync, fd)
-    metrics.UPLOADED.inc(written)
 
 
 async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) -> None:
@@ -301,79 +295,70 @@ async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) 
     if session.status not in OPEN:
         raise _closed(session)
     try:
-        async with locked(store.part_path(session.id), exclusive=True):
-            session = await unit(_refresh, session)
-            if session.status not in OPEN:
-                raise _closed(session)
-            await unit(_close, store, session, "cancelled")
+        async with store.finishing(session.id):
+            await unit(_close, session.id, "cancelled")
     except FileNotFoundError:
         raise _closed(await unit(_refresh, session)) from None
+    await store.remove_staged([session.id])
 
 
-@contextlib.contextmanager
-def _try_lock(part: Path) -> Iterator[None]:
-    """Exclusive, or BlockingIOError at once: the collector never waits for a busy session."""
-    try:
-        fd = os.open(part, os.O_RDWR)
-    except FileNotFoundError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _close(store: BlobStore, session: UploadSession, status: str) -> None:
+def _close(session_id: uuid.UUID, status: str) -> None:
+    """An open session closed with `status` (409 if it is closed already); its staged bytes
+    are the caller's to remove, after."""
     with write_transaction():
+        session = _locked_session(session_id)
+        if session.status not in OPEN:
+            raise _closed(session)
         UploadChunk.delete().where(UploadChunk.session == session.id).execute()
         UploadSession.update(status=status).where(UploadSession.id == session.id).execute()
-    store.remove_staged(session.id)
-    RUNNING.forget(session.id)
 
 
-def collect_expired(store: BlobStore) -> int:
-    """Expire idle sessions and remove their chunks; sessions busy with a request are skipped."""
-    collected = 0
-    stale = UploadSession.select().where(
+def _stale() -> list[uuid.UUID]:
+    query = UploadSession.select(UploadSession.id).where(
         UploadSession.status.in_(OPEN) & (UploadSession.expires_at <= utcnow())
     )
-    for session in list(stale):
+    return [session.id for session in query]
+
+
+async def collect_expired(store: BlobStore) -> int:
+    """Expire idle sessions and remove their chunks; sessions busy with a request are skipped."""
+    collected = 0
+    for session_id in await unit(_stale):
         try:
-            with _try_lock(store.part_path(session.id)):
-                if _refresh(session).status in OPEN:
-                    _close(store, session, "expired")
-                    collected += 1
-        except BlockingIOError:
+            async with store.finishing(session_id, wait=False):
+                await unit(_close, session_id, "expired")
+        except (SessionBusy, UploadClosed):
             continue
+        await store.remove_staged([session_id])
+        collected += 1
     return collected
 
 
-def orphans(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> list[Path]:
-    """Staging files of no open session, and blobs nobody owns or awaits.
+async def orphans(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> list[Stored]:
+    """Staging of no open session, and blobs nobody owns or awaits.
 
     A blob an open session expects is kept: its owner row may be all a crash left undone.
-    Files changed (created, written or renamed) within the grace period are kept too: another
-    worker or instance on this data dir may be between writing one and committing its row.
-    A staging file of a session that is closed goes at once: nothing writes to it again
-    (a kill between closing a session and removing its files leaves such a file).
+    What was written within the grace period is kept too: another worker or instance may be
+    between writing it and committing its row. Staging of a session that is closed goes at
+    once: nothing writes to it again (a kill between closing a session and removing its
+    staged bytes leaves them).
     """
-    settled_before = time.time() - grace_seconds
+    found = await store.listing()
+    return await unit(_orphans, found, grace_seconds)
+
+
+def _orphans(found: list[Stored], grace_seconds: float) -> list[Stored]:
     open_sessions = {
         s.id for s in UploadSession.select(UploadSession.id).where(UploadSession.status.in_(OPEN))
     }
-    staged = [(session_id, path) for session_id, path in store.staged_sessions()
-              if session_id not in open_sessions]  # fmt: skip
-    closed = _known_sessions({session_id for session_id, _ in staged if session_id is not None})
-    found = [
-        path
-        for session_id, path in staged
-        if session_id in closed or _settled(path, settled_before)
+    staged = [s for s in found if s.content_hash is None and s.session_id not in open_sessions]
+    closed = _known_sessions({s.session_id for s in staged if s.session_id is not None})
+    settled = [s for s in found if s.content_hash is not None and s.age_seconds > grace_seconds]
+    nobodys = set(unwanted([s.content_hash for s in settled if s.content_hash]))
+    return [
+        *(s for s in staged if s.session_id in closed or s.age_seconds > grace_seconds),
+        *(s for s in settled if s.content_hash in nobodys),
     ]
-    settled = [(h, path) for h, path in store.stored_hashes() if _settled(path, settled_before)]
-    nobodys = set(unwanted([h for h, _ in settled]))
-    return found + [path for h, path in settled if h in nobodys]
 
 
 def unwanted(hashes: list[str]) -> list[str]:
@@ -399,30 +384,12 @@ def _known_sessions(session_ids: set[uuid.UUID]) -> set[uuid.UUID]:
     return {session.id for session in query}
 
 
-def sweep(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> tuple[int, int]:
-    """At start-up: the orphans go. Returns how many staging files and blobs."""
-    swept = orphans(store, grace_seconds)
-    for path in swept:
-        path.unlink(missing_ok=True)
-    blobs = sum(1 for path in swept if path.is_relative_to(store.blobs))
+async def sweep(store: BlobStore, grace_seconds: float = SWEEP_GRACE_SECONDS) -> tuple[int, int]:
+    """At start-up: the orphans go. Returns how many staged objects and blobs."""
+    swept = await orphans(store, grace_seconds)
+    await store.remove(swept)
+    blobs = sum(1 for stored in swept if stored.content_hash is not None)
     return len(swept) - blobs, blobs
-
-
-def _settled(path: Path, before: float) -> bool:
-    """Unchanged since `before` (and still there: another worker may be sweeping too)."""
-    try:
-        return path.stat().st_ctime < before
-    except FileNotFoundError:
-        return False
-
-
-def _hash_file(path: Path) -> tuple[str, int]:
-    hasher, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
-        while block := handle.read(HASH_BLOCK):
-            hasher.update(block)
-            size += len(block)
-    return hasher.hexdigest(), size
 
 
 def result_of(session: UploadSession) -> Completion:
@@ -445,40 +412,49 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
     missing = sorted(set(range(session.chunk_count)) - set(indexes))
     if missing:
         raise UploadIncomplete(f"{len(missing)} chunk(s) missing", missing_chunks=missing[:10_000])
-    part = store.part_path(session.id)
-    loop = asyncio.get_running_loop()
     try:
-        async with locked(part, exclusive=True):
+        async with store.finishing(session.id):
             session = await unit(_refresh, session)
             if session.status == "completed":
                 return await unit(result_of, session)
             if session.status not in OPEN:
                 raise _closed(session)
-            running = await RUNNING.digest(store, session.id, session.chunk_count)
-            if running is not None:
-                content_hash, size = running, session.expected_size
-            else:
-                content_hash, size = await loop.run_in_executor(None, _hash_file, part)
-            if (content_hash, size) != (session.expected_hash, session.expected_size):
-                await unit(_close, store, session, "failed")
-                raise HashMismatch(
-                    f"the bytes hash to {content_hash} ({size} bytes), not the expected "
-                    f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
-                )
-            try:
-                await loop.run_in_executor(None, store.promote, part, content_hash)
-            except OSError:
-                await unit(_restage, session)
-                raise
-            return await unit(_applied, store, session)
+            completion = await _assemble(store, session)
     except FileNotFoundError:
         # Killed between promoting the blob and committing? The bytes are then stored.
         session = await unit(_refresh, session)
         if session.status == "completed":
             return await unit(result_of, session)
-        if session.status in OPEN and store.has(session.expected_hash):
-            return await unit(_applied, store, session)
-        raise _closed(session) from None
+        if not (session.status in OPEN and await store.has(session.expected_hash)):
+            raise _closed(session) from None
+        completion = await unit(_apply, session.id)
+    await store.remove_staged([session.id])
+    return completion
+
+
+async def _assemble(store: BlobStore, session: UploadSession) -> Completion:
+    """The staged bytes verified and stored as the blob, then applied."""
+    staging = Staging(session.id, session.chunk_size, session.chunk_count,
+                      session.expected_hash, session.expected_size,
+                      await unit(_chunk_objects, session.id))  # fmt: skip
+    try:
+        content_hash, size = await store.assemble(staging)
+    except OSError:
+        await unit(_restage, session)
+        raise
+    if (content_hash, size) != (session.expected_hash, session.expected_size):
+        await unit(_close, session.id, "failed")
+        await store.remove_staged([session.id])
+        raise HashMismatch(
+            f"the bytes hash to {content_hash} ({size} bytes), not the expected "
+            f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
+        )
+    return await unit(_apply, session.id)
+
+
+def _chunk_objects(session_id: uuid.UUID) -> list[str | None]:
+    query = UploadChunk.select(UploadChunk.object).where(UploadChunk.session == session_id)
+    return [row.object for row in query.order_by(UploadChunk.index)]
 
 
 def _restage(session: UploadSession) -> None:
@@ -486,21 +462,19 @@ def _restage(session: UploadSession) -> None:
     chunk is asked for again, so a retried `complete` answers which (upload-incomplete)."""
     with write_transaction():
         UploadChunk.delete().where(UploadChunk.session == session.id).execute()
-    RUNNING.forget(session.id)
 
 
-def _applied(store: BlobStore, session: UploadSession) -> Completion:
-    """The stored blob's change applied; what is left of the staging goes (the journal)."""
-    completion = _apply(session)
-    store.remove_staged(session.id)
-    RUNNING.forget(session.id)
-    return completion
-
-
-def _apply(session: UploadSession) -> Completion:
-    """Own the blob and apply it to the target path like a reported change, in one transaction."""
+def _apply(session_id: uuid.UUID) -> Completion:
+    """Own the blob and apply it to the target path like a reported change, in one
+    transaction, once: a second `complete` racing this one gets the first one's result."""
     with write_transaction():
+        session = UploadSession.get_by_id(session_id)
         lock_library(session.user_id)  # before the blob row too: one lock order everywhere
+        session = _locked_session(session_id)
+        if session.status == "completed":
+            return result_of(session)
+        if session.status not in OPEN:
+            raise _closed(session)
         UserBlob.insert(
             user=session.user_id, content_hash=session.expected_hash, size=session.expected_size
         ).on_conflict_ignore().execute()

@@ -209,11 +209,13 @@ class UploadSession(BaseTable):
 
 
 class UploadChunk(BaseTable):
-    """A chunk durably written into its session's staging file."""
+    """A chunk durably staged: in its session's staging file, or in an object of its own
+    (`object`: its name in the bucket; migration 6)."""
 
     session = peewee.ForeignKeyField(UploadSession, on_delete="CASCADE")
     index = peewee.BigIntegerField()
     size = peewee.BigIntegerField()
+    object = peewee.CharField(max_length=255, null=True)
 
     class Meta:
         indexes = ((("session", "index"), True),)

@@ -22,9 +22,10 @@ import os
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..storage.blobs import BlobStore
+if TYPE_CHECKING:
+    from .file_store import FileStore
 
 log = logging.getLogger("pinakes.uploads")
 # Sessions remembered per process; the oldest is forgotten first (and then hashed in full).
@@ -56,7 +57,7 @@ class RunningHashes:
             state = self._sessions[session_id] = _Running()
         return state
 
-    def starting(self, store: BlobStore, session_id: uuid.UUID, index: int) -> None:
+    def starting(self, store: FileStore, session_id: uuid.UUID, index: int) -> None:
         """Before a chunk's first byte is written: the journal shows that a write began."""
         fd = os.open(store.journal_path(session_id), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         try:
@@ -75,7 +76,7 @@ class RunningHashes:
             state.started.discard(index)
 
     async def landed(
-        self, store: BlobStore, session_id: uuid.UUID, index: int, chunk_size: int
+        self, store: FileStore, session_id: uuid.UUID, index: int, chunk_size: int
     ) -> None:
         """A chunk is written and recorded: hash every chunk that is now next in line."""
         state = self._sessions.get(session_id)
@@ -99,7 +100,7 @@ class RunningHashes:
                 return
             state.fed = start + run
 
-    async def digest(self, store: BlobStore, session_id: uuid.UUID, chunk_count: int) -> str | None:
+    async def digest(self, store: FileStore, session_id: uuid.UUID, chunk_count: int) -> str | None:
         """The file's sha256 if the running hash provably covers it; None to hash the file.
 
         Called with the staging file locked exclusively (no write is under way)."""
