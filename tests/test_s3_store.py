@@ -173,3 +173,50 @@ def _outage_then_recovery(
     assert done.status_code == 200, done.text
     assert device.download("later.bin") == data and device.download("kept.bin") == kept
     assert_store_consistent(server)
+
+
+def _session(device: DeviceClient, path: str, data: bytes, chunk: int) -> str:
+    reply = device.api.post("/api/v1/sync/upload", json={
+        "target_path": path, "expected_hash": sha256(data), "expected_size": len(data),
+        "chunk_size": chunk, "device_id": device.id,
+    })  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    return reply.json()["id"]
+
+
+def _send(device: DeviceClient, session_id: str, index: int, body: bytes) -> None:
+    reply = device.api.put(f"/api/v1/sync/upload/{session_id}/chunks/{index}", content=body,
+                           headers=OCTETS)  # fmt: skip
+    assert reply.status_code == 200, reply.text
+
+
+@pytest.mark.parametrize("case", ["in order", "a chunk resent", "wrong bytes", "stored already"])
+def test_a_blob_assembled_while_its_chunks_arrive_is_whole_or_nothing(
+    server: LiveServer, make_user: Callable[[], object], new_device, case: str
+) -> None:
+    """Chunks of parts' size are copied into the blob's assembly as they land; complete then
+    only finishes it. A resend, wrong bytes or a blob stored already drop that assembly:
+    the blob is the verified bytes or nothing, and nothing is left unfinished in the bucket."""
+    device = new_device(make_user())
+    chunk = 5 * MIB
+    data = random.Random(case).randbytes(3 * chunk + 777)
+    if case == "stored already":
+        assert new_device(make_user()).upload("theirs.bin", data)["file"] is not None
+    claimed = data if case != "wrong bytes" else random.Random(0).randbytes(len(data))
+    session_id = _session(device, "assembled.bin", claimed, chunk)
+    pieces = [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    for index, body in enumerate(pieces):
+        if case == "a chunk resent" and index == 1:
+            _send(device, session_id, index, bytes(len(body)))  # zeros first, then the bytes
+        _send(device, session_id, index, body)
+    done = device.api.post(f"/api/v1/sync/upload/{session_id}/complete")
+    if case == "wrong bytes":
+        assert_problem(done, 400, "hash-mismatch")
+        assert not BlobView(server).has(sha256(claimed)) and not BlobView(server).has(sha256(data))
+    else:
+        assert done.status_code == 200, done.text
+        assert device.download("assembled.bin") == data
+        assert BlobView(server).read(sha256(data)) == data
+    assert [name for name in BlobView(server).staged() if session_id in name] == []
+    unfinished = [name for name in BlobView(server).staged() if "blobs/" in name]
+    assert unfinished == [], unfinished

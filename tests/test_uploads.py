@@ -332,7 +332,7 @@ def test_the_collector_expires_idle_sessions(tmp_path, blob_store: BlobStore) ->
     async def round_of_collection() -> tuple[int, set[uuid.UUID | None]]:
         for session in sessions.values():
             blob_store.open_session(session.id, 1)
-            async with blob_store.writing(session.id, 0, 1) as write:
+            async with blob_store.writing(uploads.staging_of(session), 0) as write:
                 await write.write(one_byte())
         try:
             collected = await uploads.collect_expired(blob_store)

@@ -3,8 +3,9 @@
 PINAKES_TEST_FAULTS names the faults (comma-separated); each fires only while the file named
 by PINAKES_TEST_FAULT_SWITCH exists, so a test sets the scene first and arms the fault after.
 
-- `kill-after-promote`: SIGKILL right after a verified blob is renamed into the store (and
-  its directory fsynced), before the database transaction that applies it commits.
+- `kill-after-promote`: SIGKILL right after `complete` made the verified blob visible in the
+  store (renamed in and fsynced, or its multipart upload completed in the bucket), before
+  the database transaction that applies it commits.
 - `kill-in-report`: SIGKILL inside a report's transaction, after its change-log rows are
   written and before the commit (a batch upload's transaction too).
 - `kill-after-batch-store`: SIGKILL after a batch's blobs are stored (and synced), before the
@@ -28,7 +29,7 @@ from typing import Any
 
 from pinakes_server import cli
 from pinakes_server.services import batches, devices, ledger
-from pinakes_server.storage import file_store
+from pinakes_server.storage import file_store, s3_store
 from pinakes_server.storage.tables import ChangeLog, database, is_postgres
 
 FAULTS = set(os.environ.get("PINAKES_TEST_FAULTS", "").split(","))
@@ -69,6 +70,16 @@ class _FaultyOs:
         os.fdatasync(fd)
 
 
+def _then_die(assemble: Any, fault: str) -> Any:
+    async def assemble_then_die(self: Any, session: Any) -> tuple[str, int]:
+        stored = await assemble(self, session)
+        if _armed(fault):
+            _die()
+        return stored
+
+    return assemble_then_die
+
+
 def install() -> None:
     file_store.os = _FaultyOs()  # type: ignore[assignment]
 
@@ -90,14 +101,8 @@ def install() -> None:
 
     batches.store = store_then_die  # type: ignore[assignment]
 
-    promote = file_store.FileStore._promote
-
-    def promote_then_die(self: file_store.FileStore, part: Path, content_hash: str) -> None:
-        promote(self, part, content_hash)
-        if _armed("kill-after-promote"):
-            _die()
-
-    file_store.FileStore._promote = promote_then_die  # type: ignore[method-assign]
+    for store in (file_store.FileStore, s3_store.S3Store):
+        store.assemble = _then_die(store.assemble, "kill-after-promote")  # type: ignore[method-assign]
 
     bulk_write = ledger.bulk_write
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from pinakes_sync.remote import Remote
 
+from ..blob_view import BlobView
 from ..conftest import CHUNK, DeviceClient, assert_problem, chunk, put_chunk, sha256
 from ..live import LiveServer
 from .store import assert_store_consistent
@@ -64,8 +65,7 @@ def test_kill_between_blob_rename_and_commit(start_faulty, make_account, server_
     with pytest.raises(httpx.TransportError):
         _complete(device, session_id)
     faulty.server.process.wait(timeout=10)
-    blob = faulty.server.data_dir / "blobs" / DATA_HASH[:2] / DATA_HASH[2:4] / DATA_HASH
-    assert blob.exists()  # renamed in before the kill
+    assert BlobView(faulty.server).has(DATA_HASH)  # stored before the kill
 
     server = server_factory(data_dir=faulty.server.data_dir)
     device = _reconnect(device, server)
@@ -77,7 +77,7 @@ def test_kill_between_blob_rename_and_commit(start_faulty, make_account, server_
     assert device.download("f.bin") == DATA
     assert _library(device)[1] == 1
     assert_store_consistent(server)
-    assert not list((server.data_dir / "uploads").iterdir())
+    assert BlobView(server).staged() == []
     device.api.close()
 
 

@@ -230,7 +230,7 @@ async def write_chunk(
     if content_length is not None and content_length != expected:
         raise ValidationFailed.at("body", f"chunk {index} must be exactly {expected} bytes")
     try:
-        async with store.writing(session.id, index, session.chunk_size) as chunk:
+        async with store.writing(staging_of(session), index) as chunk:
             session = await unit(_refresh, session)
             if session.status not in OPEN:
                 raise _closed(session)
@@ -434,9 +434,7 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
 
 async def _assemble(store: BlobStore, session: UploadSession) -> Completion:
     """The staged bytes verified and stored as the blob, then applied."""
-    staging = Staging(session.id, session.chunk_size, session.chunk_count,
-                      session.expected_hash, session.expected_size,
-                      await unit(_chunk_objects, session.id))  # fmt: skip
+    staging = staging_of(session, await unit(_chunk_objects, session.id))
     try:
         content_hash, size = await store.assemble(staging)
     except OSError:
@@ -450,6 +448,11 @@ async def _assemble(store: BlobStore, session: UploadSession) -> Completion:
             f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
         )
     return await unit(_apply, session.id)
+
+
+def staging_of(session: UploadSession, objects: list[str | None] | None = None) -> Staging:
+    return Staging(session.id, session.chunk_size, session.chunk_count,
+                   session.expected_hash, session.expected_size, objects or [])  # fmt: skip
 
 
 def _chunk_objects(session_id: uuid.UUID) -> list[str | None]:

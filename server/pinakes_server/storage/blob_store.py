@@ -14,7 +14,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ApiError
@@ -68,7 +68,7 @@ class Staging:
     chunk_count: int
     expected_hash: str
     expected_size: int
-    objects: list[str | None]  # each chunk's (by index), where the store names them
+    objects: list[str | None] = field(default_factory=list)  # each chunk's, by index
 
 
 class ChunkWrite(abc.ABC):
@@ -147,7 +147,7 @@ class BlobStore(abc.ABC):
 
     @abc.abstractmethod
     def writing(
-        self, session_id: uuid.UUID, index: int, chunk_size: int
+        self, session: Staging, index: int
     ) -> contextlib.AbstractAsyncContextManager[ChunkWrite]:
         """A chunk write, sharing the session with other chunk writes (FileNotFoundError
         when the session's staging is gone: it was closed)."""

@@ -161,11 +161,9 @@ class FileStore(BlobStore):
             part.truncate(size)
 
     @contextlib.asynccontextmanager
-    async def writing(
-        self, session_id: uuid.UUID, index: int, chunk_size: int
-    ) -> AsyncIterator[ChunkWrite]:
-        async with _locked(self.part_path(session_id), exclusive=False) as fd:
-            yield _FileChunk(self, session_id, index, chunk_size, fd)
+    async def writing(self, session: Staging, index: int) -> AsyncIterator[ChunkWrite]:
+        async with _locked(self.part_path(session.id), exclusive=False) as fd:
+            yield _FileChunk(self, session.id, index, session.chunk_size, fd)
 
     @contextlib.asynccontextmanager
     async def finishing(self, session_id: uuid.UUID, wait: bool = True) -> AsyncIterator[None]:

@@ -16,13 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import logging
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,12 +42,11 @@ from .blob_store import (
     Stored,
     StoreUnavailable,
 )
+from .s3_sessions import MAX_PARTS, Reader, S3Chunk, SessionsHere, composable, hash_block
 
 T = TypeVar("T")
 log = logging.getLogger("pinakes.storage")
 
-MIN_PART = 5 * 1024 * 1024  # S3's smallest part but the last
-MAX_PARTS = 10_000
 SEND_PART = 8 * 1024 * 1024  # parts sent when chunks are too small to be copied as parts
 COPIES_AT_ONCE = 8
 PUTS_AT_ONCE = 8
@@ -72,7 +68,7 @@ class S3Store(BlobStore):
         self._timeout = config.s3_timeout_seconds
         self._client: Any = None
         self._context: Any = None
-        self._running = _RunningHashes(self)
+        self.here = SessionsHere(self)
         self._finishing: dict[uuid.UUID, list[Any]] = {}  # a lock, and how many use it
 
     # Plumbing
@@ -128,10 +124,10 @@ class S3Store(BlobStore):
         metrics.STORAGE_FAILURES.labels("unavailable").inc()
         return StoreUnavailable(f"the blob store failed to {what}")
 
-    def _blob(self, content_hash: str) -> str:
+    def blob_key(self, content_hash: str) -> str:
         return f"{self.prefix}blobs/{content_hash}"
 
-    def _staged(self, session_id: uuid.UUID) -> str:
+    def staged_prefix(self, session_id: uuid.UUID) -> str:
         return f"{self.prefix}uploads/{session_id}/"
 
     async def check(self) -> None:
@@ -165,12 +161,12 @@ class S3Store(BlobStore):
             await context.__aexit__(None, None, None)
 
     def describe(self, content_hash: str) -> str:
-        return f"s3://{self.bucket}/{self._blob(content_hash)}"
+        return f"s3://{self.bucket}/{self.blob_key(content_hash)}"
 
     # Blobs
     async def has(self, content_hash: str) -> bool:
         try:
-            key = self._blob(content_hash)
+            key = self.blob_key(content_hash)
             await self._call("look up a blob", "head_object", Key=key)
         except _Absent:
             return False
@@ -181,10 +177,10 @@ class S3Store(BlobStore):
         return data
 
     async def stream(self, content_hash: str, start: int, length: int) -> AsyncIterator[bytes]:
-        async for block in self._object(self._blob(content_hash), start, length):
+        async for block in self.read_object(self.blob_key(content_hash), start, length):
             yield block
 
-    async def _object(
+    async def read_object(
         self, key: str, start: int = 0, length: int | None = None
     ) -> AsyncIterator[bytes]:
         """A range of an object (`None`: all of it) in blocks of at most READ_BLOCK;
@@ -219,40 +215,38 @@ class S3Store(BlobStore):
             return False
         return True
 
-    async def _put(self, key: str, data: bytes | bytearray) -> None:
+    async def put(self, key: str, data: bytes | bytearray) -> None:
         # As a stream: sent in pieces as the socket drains, never copied whole (into the
         # transport's buffer, or by a BytesIO of a bytearray).
-        await self._call("store an object", "put_object", Key=key, Body=_Reader(data))
+        await self._call("store an object", "put_object", Key=key, Body=Reader(data))
 
     async def store_files(self, files: list[tuple[Path, str]]) -> None:
         """Each a PUT (durable once answered), a few at once."""
         limit = asyncio.Semaphore(PUTS_AT_ONCE)
 
-        async def put(path: Path, content_hash: str) -> None:
+        async def put_file(path: Path, content_hash: str) -> None:
             async with limit:
-                await self._put(self._blob(content_hash), path.read_bytes())
+                await self.put(self.blob_key(content_hash), path.read_bytes())
             path.unlink(missing_ok=True)
 
         async with asyncio.TaskGroup() as group:
             for path, content_hash in files:
-                group.create_task(put(path, content_hash))
+                group.create_task(put_file(path, content_hash))
 
     async def remove_blobs(self, hashes: list[str]) -> int:
         there = [h for h in hashes if await self.has(h)]
-        await self._delete([self._blob(h) for h in there])
+        await self.delete([self.blob_key(h) for h in there])
         return len(there)
 
-    async def _delete(self, keys: list[str]) -> None:
+    async def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
             batch = {"Objects": [{"Key": key} for key in keys[start : start + 1000]], "Quiet": True}
             await self._call("remove objects", "delete_objects", Delete=batch)
 
     # Upload sessions
     @contextlib.asynccontextmanager
-    async def writing(
-        self, session_id: uuid.UUID, index: int, chunk_size: int
-    ) -> AsyncIterator[ChunkWrite]:
-        yield _S3Chunk(self, session_id, index, chunk_size)
+    async def writing(self, session: Staging, index: int) -> AsyncIterator[ChunkWrite]:
+        yield S3Chunk(self, session, index)
 
     @contextlib.asynccontextmanager
     async def finishing(self, session_id: uuid.UUID, wait: bool = True) -> AsyncIterator[None]:
@@ -277,34 +271,37 @@ class S3Store(BlobStore):
         keys = [key for key in session.objects if key is not None]
         if len(keys) != session.chunk_count:  # staged before the store was S3
             raise OSError("the session's chunks are not in the bucket")
-        running = self._running.digest(session.id, keys)
+        running = self.here.digest(session.id, keys)
         stored = await self.has(session.expected_hash)
         if stored or (running is not None and running != session.expected_hash):
+            await self.here.drop_assembly(session.id)
             found = running or await self._hash_objects(keys)
             return found, session.expected_size
+        if running is not None and await self.here.finish_assembly(session.id, keys):
+            await self._abandoned(self.blob_key(session.expected_hash))
+            return running, session.expected_size
         found = await self._compose(session, keys, check=running is None)
         return found, session.expected_size
 
     async def _hash_objects(self, keys: list[str]) -> str:
         hasher = hashlib.sha256()
         for key in keys:
-            async for block in self._object(key):
-                await _hash(hasher, block)
+            async for block in self.read_object(key):
+                await hash_block(hasher, block)
         return hasher.hexdigest()
 
     async def _compose(self, session: Staging, keys: list[str], check: bool) -> str:
         """The blob made from the chunk objects as one multipart upload, completed only when
         the bytes hash to the expected sha256 (hashed on the way when `check`)."""
-        key = self._blob(session.expected_hash)
+        key = self.blob_key(session.expected_hash)
         if session.chunk_count == 0:
             found = hashlib.sha256(b"").hexdigest()
             if found == session.expected_hash:
-                await self._put(key, b"")
+                await self.put(key, b"")
             return found
-        upload = await self._call("begin a blob", "create_multipart_upload", Key=key)
-        upload_id = upload["UploadId"]
+        upload_id = await self.begin(key)
         try:
-            if session.chunk_size >= MIN_PART and session.chunk_count <= MAX_PARTS:
+            if composable(session):
                 copying = self._copy_parts(key, upload_id, keys)
                 if check:
                     parts, found = await asyncio.gather(copying, self._hash_objects(keys))
@@ -313,18 +310,16 @@ class S3Store(BlobStore):
             else:
                 parts, found = await self._send_parts(key, upload_id, keys, session.expected_size)
             if found != session.expected_hash:
-                await self._abort(key, upload_id)
+                await self.abort(key, upload_id)
                 return found
-            done = {"Parts": parts}
-            await self._call("complete a blob", "complete_multipart_upload", Key=key,
-                             UploadId=upload_id, MultipartUpload=done)  # fmt: skip
+            await self.finish(key, upload_id, parts)
         except _Absent:  # another assembly of this blob finished first and cleared this one
             if not await self.has(session.expected_hash):
                 raise self._unavailable("compose a blob", "its assembly was abandoned") from None
             return session.expected_hash if not check else await self._hash_objects(keys)
         except BaseException:
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._abort(key, upload_id))
+                await asyncio.shield(self.abort(key, upload_id))
             raise
         await self._abandoned(key)
         return found
@@ -336,22 +331,33 @@ class S3Store(BlobStore):
         page = await self._call("list unfinished blobs", "list_multipart_uploads", Prefix=key)
         for upload in page.get("Uploads", []):
             if upload["Key"] == key:
-                await self._abort(key, upload["UploadId"])
+                await self.abort(key, upload["UploadId"])
+
+    async def begin(self, key: str) -> str:
+        """A multipart upload of the blob `key`: its id."""
+        upload = await self._call("begin a blob", "create_multipart_upload", Key=key)
+        return str(upload["UploadId"])
+
+    async def copy_part(self, key: str, upload_id: str, number: int, source: str) -> str:
+        """Part `number` copied from the object `source`, inside the store: its ETag."""
+        answer = await self._call(
+            "compose a blob", "upload_part_copy", Key=key, UploadId=upload_id,
+            PartNumber=number, CopySource={"Bucket": self.bucket, "Key": source},
+        )  # fmt: skip
+        return str(answer["CopyPartResult"]["ETag"])
+
+    async def finish(self, key: str, upload_id: str, parts: list[dict]) -> None:
+        """The blob made visible, whole."""
+        await self._call("complete a blob", "complete_multipart_upload", Key=key,
+                         UploadId=upload_id, MultipartUpload={"Parts": parts})  # fmt: skip
 
     async def _copy_parts(self, key: str, upload_id: str, sources: list[str]) -> list[dict]:
         limit = asyncio.Semaphore(COPIES_AT_ONCE)
 
         async def copy(number: int, source: str) -> dict:
             async with limit:
-                answer = await self._call(
-                    "compose a blob",
-                    "upload_part_copy",
-                    Key=key,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    CopySource={"Bucket": self.bucket, "Key": source},
-                )
-            return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
+                return {"PartNumber": number,
+                        "ETag": await self.copy_part(key, upload_id, number, source)}  # fmt: skip
 
         return list(await asyncio.gather(*(copy(n, s) for n, s in enumerate(sources, 1))))
 
@@ -376,8 +382,8 @@ class S3Store(BlobStore):
             parts.append({"PartNumber": number, "ETag": answer["ETag"]})
 
         for source in sources:
-            async for block in self._object(source):
-                await _hash(hasher, block)
+            async for block in self.read_object(source):
+                await hash_block(hasher, block)
                 pending += block
                 if len(pending) >= part_size:
                     await send(bytes(pending[:part_size]))
@@ -386,7 +392,7 @@ class S3Store(BlobStore):
             await send(bytes(pending))
         return parts, hasher.hexdigest()
 
-    async def _abort(self, key: str, upload_id: str) -> None:
+    async def abort(self, key: str, upload_id: str) -> None:
         with contextlib.suppress(_Absent):
             await self._call(
                 "abandon a blob", "abort_multipart_upload", Key=key, UploadId=upload_id
@@ -394,9 +400,9 @@ class S3Store(BlobStore):
 
     async def remove_staged(self, session_ids: list[uuid.UUID]) -> None:
         for session_id in session_ids:
-            self._running.forget(session_id)
-            found = await self._list(self._staged(session_id))
-            await self._delete([key for key, _ in found])
+            await self.here.forget(session_id)
+            found = await self._list(self.staged_prefix(session_id))
+            await self.delete([key for key, _ in found])
 
     # What is there
     async def _list(self, prefix: str) -> list[tuple[str, datetime]]:
@@ -437,11 +443,11 @@ class S3Store(BlobStore):
         await self._remove_spooled(found)
         for stored in found:
             if stored.upload_id is not None:
-                await self._abort(stored.name, stored.upload_id)
-        await self._delete([s.name for s in found if not s.local and s.upload_id is None])
+                await self.abort(stored.name, stored.upload_id)
+        await self.delete([s.name for s in found if not s.local and s.upload_id is None])
 
     async def hash_blob(self, content_hash: str) -> str:
-        return await self._hash_objects([self._blob(content_hash)])
+        return await self._hash_objects([self.blob_key(content_hash)])
 
 
 def _session_of(name: str) -> uuid.UUID | None:
@@ -461,126 +467,3 @@ def _code(exc: ClientError) -> str:
 
 def _message(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
-
-
-async def _hash(hasher: Any, block: bytes | bytearray) -> None:
-    """sha256 of a block off the event loop (hashlib lets go of the GIL)."""
-    await asyncio.get_running_loop().run_in_executor(None, hasher.update, block)
-
-
-class _S3Chunk(ChunkWrite):
-    """A chunk as an object of its own: received whole (at most 64 MiB, the largest chunk),
-    then one PUT; fed to the running hash once recorded."""
-
-    def __init__(self, store: S3Store, session_id: uuid.UUID, index: int, chunk_size: int) -> None:
-        self._store, self._session_id, self._index = store, session_id, index
-        self._expected = chunk_size
-        self._data = bytearray()
-
-    async def write(self, chunk: AsyncIterator[bytes]) -> None:
-        # Received into one buffer of the chunk's size: a list of pieces joined after would
-        # hold it twice, and freed pieces are not always given back to the system.
-        received = bytearray(self._expected)
-        view, filled = memoryview(received), 0
-        async for data in chunk:
-            view[filled : filled + len(data)] = data
-            filled += len(data)
-        view.release()
-        del received[filled:]  # the last chunk is shorter
-        self._data = received
-        name = f"{self._store._staged(self._session_id)}{self._index}.{uuid.uuid4().hex}"
-        await self._store._put(name, self._data)
-        self.object = name
-
-    async def landed(self) -> None:
-        assert self.object is not None
-        data, self._data = self._data, bytearray()
-        await self._store._running.landed(self._session_id, self._index, self.object, data)
-
-    async def failed(self) -> None:
-        """Not recorded (the session closed, or the answer was lost): the object goes."""
-        self._data = bytearray()
-        if self.object is not None:
-            with contextlib.suppress(StoreUnavailable):
-                await self._store._delete([self.object])
-
-
-class _Reader(io.RawIOBase):
-    """A bytes-like object as a seekable file, read without copying it whole."""
-
-    def __init__(self, data: bytes | bytearray) -> None:
-        self._view, self._at = memoryview(data), 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        count = min(len(buffer), len(self._view) - self._at)
-        buffer[:count] = self._view[self._at : self._at + count]
-        self._at += count
-        return count
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._at, io.SEEK_END: len(self._view)}[whence]
-        self._at = max(0, base + offset)
-        return self._at
-
-    def tell(self) -> int:
-        return self._at
-
-
-@dataclass
-class _Running:
-    hasher: Any = field(default_factory=hashlib.sha256)
-    fed: list[str] = field(default_factory=list)  # the objects of chunks 0..len-1, hashed
-    waiting: dict[int, str] = field(default_factory=dict)  # recorded, not yet next in line
-    spoiled: bool = False  # a chunk fed was written again, or a read failed
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-class _RunningHashes:
-    """A session's sha256, fed with each chunk this process recorded as soon as the chunks
-    before it are fed (the next one from memory, later ones read back). It stands for the
-    file only if the chunks' current objects are exactly the ones it was fed: objects never
-    change, so that is proof."""
-
-    MAX_SESSIONS = 256
-
-    def __init__(self, store: S3Store) -> None:
-        self._store = store
-        self._sessions: OrderedDict[uuid.UUID, _Running] = OrderedDict()
-
-    async def landed(self, session_id: uuid.UUID, index: int, name: str, data: bytearray) -> None:
-        state = self._sessions.get(session_id)
-        if state is None:
-            if len(self._sessions) >= self.MAX_SESSIONS:
-                self._sessions.popitem(last=False)
-            state = self._sessions[session_id] = _Running()
-        async with state.lock:
-            if index < len(state.fed):
-                state.spoiled = True
-            if state.spoiled:
-                return
-            state.waiting[index] = name
-            try:
-                while (next_name := state.waiting.pop(len(state.fed), None)) is not None:
-                    if next_name == name and data:
-                        await _hash(state.hasher, data)
-                    else:
-                        async for block in self._store._object(next_name):
-                            await _hash(state.hasher, block)
-                    state.fed.append(next_name)
-            except (StoreUnavailable, BlobMissing):
-                state.spoiled = True
-
-    def digest(self, session_id: uuid.UUID, names: list[str]) -> str | None:
-        state = self._sessions.get(session_id)
-        if state is None or state.spoiled or state.fed != names:
-            return None
-        return str(state.hasher.hexdigest())
-
-    def forget(self, session_id: uuid.UUID) -> None:
-        self._sessions.pop(session_id, None)
