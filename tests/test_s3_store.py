@@ -46,7 +46,16 @@ def test_a_store_that_cannot_be_used_stops_start_up_with_one_line(
     assert missing.startswith("pinakes-server: the bucket of PINAKES_BLOB_STORE does not exist")
     nonsense = _serve_refused(tmp_path, PINAKES_BLOB_STORE="ftp://somewhere")
     assert nonsense.startswith("pinakes-server: PINAKES_BLOB_STORE must be 'file' or 's3://")
-    for said in (wrong_key, missing, nonsense):
+    schemeless = _serve_refused(
+        tmp_path, **{**settings, "PINAKES_S3_ENDPOINT_URL": settings["PINAKES_S3_ENDPOINT_URL"][7:]}
+    )
+    assert schemeless.startswith("pinakes-server: PINAKES_S3_ENDPOINT_URL must start with https://")
+    unreachable = _serve_refused(tmp_path, **{
+        **settings, "PINAKES_S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+        "PINAKES_S3_TIMEOUT_SECONDS": "2",
+    })  # fmt: skip
+    assert unreachable.startswith("pinakes-server: cannot reach the S3 store s3://")
+    for said in (wrong_key, missing, nonsense, schemeless, unreachable):
         assert said.count("\n") == 1 and "Traceback" not in said, said
 
 

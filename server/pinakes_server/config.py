@@ -46,6 +46,15 @@ def _blob_store(value: str) -> str:
     raise ConfigError(f"PINAKES_BLOB_STORE must be 'file' or 's3://BUCKET[/PREFIX]', not {value!r}")
 
 
+def _endpoint(value: str | None) -> str | None:
+    """An S3 endpoint URL: https, or plain http only when it says so."""
+    if value is None or value.startswith(("https://", "http://")):
+        return value
+    raise ConfigError(
+        f"PINAKES_S3_ENDPOINT_URL must start with https:// (or http://), not {value!r}"
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
@@ -127,7 +136,7 @@ class Config:
             "log_format": "json" if env.get("PINAKES_LOG_FORMAT") == "json" else "text",
             "metrics_token": env.get("PINAKES_METRICS_TOKEN") or None,
             "blob_store": _blob_store(env.get("PINAKES_BLOB_STORE") or "file"),
-            "s3_endpoint_url": env.get("PINAKES_S3_ENDPOINT_URL") or None,
+            "s3_endpoint_url": _endpoint(env.get("PINAKES_S3_ENDPOINT_URL") or None),
             "s3_region": env.get("PINAKES_S3_REGION") or cls.s3_region,
             "s3_timeout_seconds": _int(
                 env, "PINAKES_S3_TIMEOUT_SECONDS", cls.s3_timeout_seconds, 1
