@@ -62,8 +62,8 @@ soak: $(STAMP)
 		$(BIN)/pytest tests/test_soak.py -v -s
 
 lint: $(STAMP)
-	$(BIN)/ruff check server codegen tests bench sdk/pinakes_sync
-	$(BIN)/ruff format --check server codegen tests bench sdk/pinakes_sync
+	$(BIN)/ruff check server codegen tests bench sdk/pinakes sdk/pinakes_sync
+	$(BIN)/ruff format --check server codegen tests bench sdk/pinakes sdk/pinakes_sync
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -86,11 +86,22 @@ def _act(config: Config, args: argparse.Namespace, password_hash: str | None) ->
             f"reset the password of {name!r}: every token ended, {revoked} device token(s) "
             "revoked (each device gets a new one from a signed-in session)"
         )
-    removed = asyncio.run(accounts.delete(open_blob_store(config), name))
+    removed = asyncio.run(_delete(config, name))
     return (
         f"deleted {name!r}: {removed.devices} device(s), {removed.files} live file(s), "
         f"{removed.blobs} blob(s) no other user had"
     )
+
+
+async def _delete(config: Config, name: str) -> accounts.Removed:
+    """The user and their bytes; the store is checked first, so a store that cannot be used
+    stops the command before anything is deleted."""
+    store = open_blob_store(config)
+    try:
+        await store.check()
+        return await accounts.delete(store, name)
+    finally:
+        await store.close()
 
 
 def _line(account: accounts.Account) -> str:

@@ -101,13 +101,9 @@ def reset_password(username: str, password_hash: str) -> int:
 async def delete(store: BlobStore, username: str) -> Removed:
     """The user, their devices, files, log, conflicts and uploads; then the bytes of theirs
     that no other user owns and no open upload awaits."""
-    try:
-        await store.check()
-        devices, files, hashes, sessions = _delete_rows(username)
-        await store.remove_staged(sessions)
-        blobs = await store.remove_blobs(unwanted(hashes))
-    finally:
-        await store.close()
+    devices, files, hashes, sessions = _delete_rows(username)
+    await store.remove_staged(sessions)
+    blobs = await store.remove_blobs(unwanted(hashes))
     return Removed(devices, files, blobs)
 
 
