@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= data
 
-.PHONY: install run run-cluster test generate check-generated fuzz soak lint bench clean
+.PHONY: install run run-cluster test generate check-generated fuzz soak lint bench clean dist
 
 install: $(STAMP)
 
@@ -66,7 +66,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check server codegen tests bench sdk/pinakes sdk/pinakes_sync
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache dist
+
+# Releasable packages: wheel and sdist of the server and of the SDK (its version is the
+# contract's info.version), checked by twine.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist . > /dev/null
+	$(BIN)/python -m build --outdir dist sdk > /dev/null
+	$(BIN)/twine check --strict dist/*
 
 # Benchmarks (not tests): each figure beside its reference, ratios in bench/results.json.
 bench: $(STAMP) $(BENCH_TOOLS)

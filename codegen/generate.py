@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,9 @@ SPEC = ROOT / "openapi" / "openapi.json"
 SDK_CONFIG = ROOT / "codegen" / "sdk-config.yaml"
 BIN = Path(sys.executable).parent
 HEADER = "# generated from openapi/openapi.json by codegen/generate.py — do not edit\n"
+
+# The SDK distribution's version: the contract's `info.version` (sdk/pyproject.toml reads it).
+SDK_VERSION = Path("sdk/VERSION")
 
 # Committed location → where the generator writes it inside the scratch directory.
 TARGETS = {
@@ -72,6 +76,8 @@ def generate_into(scratch: Path) -> None:
     (models / "__init__.py").write_text(
         HEADER + '"""Pydantic models of every schema in the contract."""\n'
     )
+    # The contract itself, shipped in the server's package (an installed wheel has no repo).
+    shutil.copyfile(SPEC, models / "openapi.json")
 
     env_path = f"{BIN}:/usr/bin:/bin"  # ruff must be on PATH for the SDK's formatting post-hooks
     subprocess.run(
@@ -136,6 +142,11 @@ def main() -> int:
             else:
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(scratch / produced, target)
+    version = json.loads(SPEC.read_text())["info"]["version"] + "\n"
+    if not args.check:
+        (ROOT / SDK_VERSION).write_text(version)
+    elif not (ROOT / SDK_VERSION).is_file() or (ROOT / SDK_VERSION).read_text() != version:
+        stale.append(f"{SDK_VERSION} (the contract's info.version is {version.strip()})")
     if stale:
         print("generated code is stale; run `make generate`:", *stale, sep="\n  ", file=sys.stderr)
         return 1

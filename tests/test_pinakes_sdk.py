@@ -231,7 +231,7 @@ def test_the_package_and_code_using_it_type_check_strictly(tmp_path: Path) -> No
             return sent
     """)
     )
-    checked = mypy(ROOT / "sdk" / "pinakes", user)
+    checked = mypy(ROOT / "sdk" / "pinakes", ROOT / "sdk" / "examples" / "sync_folder.py", user)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     wrong = tmp_path / "wrong.py"
     wrong.write_text(

@@ -13,8 +13,8 @@ from uuid import UUID
 from pinakes_client import AuthenticatedClient, Client
 from pinakes_client.api.auth import device_login, login
 from pinakes_client.api.devices import register_device
-from pinakes_client.api.sync import ack_changes, get_changes, report_changes
 from pinakes_client.api.download import download_file
+from pinakes_client.api.sync import ack_changes, get_changes, report_changes
 from pinakes_client.api.uploads import complete_upload, create_upload, upload_chunk
 from pinakes_client.models import (
     AckRequest,
@@ -56,15 +56,23 @@ def main(server: str, username: str, password: str) -> None:
         # 2. Report a new file; the server asks for bytes it does not have.
         data = b"Hello from the Pinakes SDK\n"
         digest = hashlib.sha256(data).hexdigest()
-        change = ClientChange(path="sdk/hello.txt", change_type=ChangeType.CREATED,
-                              content_hash=digest, size=len(data))
+        change = ClientChange(
+            path="sdk/hello.txt",
+            change_type=ChangeType.CREATED,
+            content_hash=digest,
+            size=len(data),
+        )
         report = report_changes.sync(client=device, body=ReportRequest(changes=[change]))
         assert isinstance(report, ReportResult), report
 
         # 3. Upload them: a session, its chunks (one here), complete.
         if "sdk/hello.txt" in report.upload_required:
-            session = create_upload.sync(client=device, body=UploadCreate(
-                target_path="sdk/hello.txt", expected_hash=digest, expected_size=len(data)))
+            session = create_upload.sync(
+                client=device,
+                body=UploadCreate(
+                    target_path="sdk/hello.txt", expected_hash=digest, expected_size=len(data)
+                ),
+            )
             assert isinstance(session, UploadSession), session
             upload_chunk.sync(session.id, 0, client=device, body=File(payload=BytesIO(data)))
             done = complete_upload.sync(session.id, client=device)

@@ -9,7 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "openapi" / "openapi.json"
+# openapi/openapi.json, as `make generate` copies it into the package (so a wheel has it).
+SPEC_PATH = Path(__file__).resolve().parents[1] / "_generated" / "openapi.json"
 # Sync operations are also served at the seed's legacy prefix (not repeated in the contract).
 CANONICAL_SYNC_PREFIX = "/api/v1/sync/"
 LEGACY_SYNC_PREFIX = "/api/sync/"

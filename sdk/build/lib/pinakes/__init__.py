@@ -1,0 +1,45 @@
+"""Pinakes Sync for Python developers: sign in, move whole files, follow the change feed.
+
+    from pinakes import Pinakes
+
+    with Pinakes.login("https://sync.example.org", "alice", "…") as alice:
+        device, token = alice.register_device("build-bot")
+    with Pinakes.device("https://sync.example.org", token) as bot:
+        bot.upload_file("report.pdf", "reports/2026/report.pdf")
+        for change in bot.changes():
+            print(change.path, change.version)
+
+Built on the generated `pinakes_client` (its models are what these methods return).
+"""
+
+from ._calls import Retries
+from .errors import (
+    ConnectionFailed,
+    CursorExpired,
+    Forbidden,
+    HashMismatch,
+    NotFound,
+    PinakesError,
+    ProblemError,
+    TooManyRequests,
+    Unauthorized,
+)
+from .session import ChangeFeed, Pinakes, Progress, Session, Uploaded
+
+__all__ = [
+    "ChangeFeed",
+    "ConnectionFailed",
+    "CursorExpired",
+    "Forbidden",
+    "HashMismatch",
+    "NotFound",
+    "Pinakes",
+    "PinakesError",
+    "ProblemError",
+    "Progress",
+    "Retries",
+    "Session",
+    "TooManyRequests",
+    "Unauthorized",
+    "Uploaded",
+]

@@ -1,0 +1,89 @@
+# generated from openapi/openapi.json by codegen/generate.py — do not edit
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="BatchItem")
+
+
+@_attrs_define
+class BatchItem:
+    """One file of a batch: created or modified at `path`, its bytes in the batch's `files` part of the same position.
+
+    Attributes:
+        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
+        content_hash (str): Lowercase hex SHA-256.
+        size (int): At most the largest chunk size (and the batch at most PINAKES_MAX_BATCH_BYTES): larger files take a
+            resumable upload.
+        mtime (datetime.datetime | Unset):
+        base_version (int | Unset): The server version the device last synced; 0 or absent: it did not have it.
+    """
+
+    path: str
+    content_hash: str
+    size: int
+    mtime: datetime.datetime | Unset = UNSET
+    base_version: int | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        path = self.path
+
+        content_hash = self.content_hash
+
+        size = self.size
+
+        mtime: str | Unset = UNSET
+        if not isinstance(self.mtime, Unset):
+            mtime = self.mtime.isoformat()
+
+        base_version = self.base_version
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "path": path,
+                "content_hash": content_hash,
+                "size": size,
+            }
+        )
+        if mtime is not UNSET:
+            field_dict["mtime"] = mtime
+        if base_version is not UNSET:
+            field_dict["base_version"] = base_version
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        path = d.pop("path")
+
+        content_hash = d.pop("content_hash")
+
+        size = d.pop("size")
+
+        _mtime = d.pop("mtime", UNSET)
+        mtime: datetime.datetime | Unset
+        if isinstance(_mtime, Unset):
+            mtime = UNSET
+        else:
+            mtime = datetime.datetime.fromisoformat(_mtime)
+
+        base_version = d.pop("base_version", UNSET)
+
+        batch_item = cls(
+            path=path,
+            content_hash=content_hash,
+            size=size,
+            mtime=mtime,
+            base_version=base_version,
+        )
+
+        return batch_item
