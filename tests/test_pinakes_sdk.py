@@ -3,16 +3,19 @@ whole-file transfers that resume, the feed, conflicts, errors raised, retries, s
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from pinakes import (
+    AsyncPinakes,
     CursorExpired,
     NotFound,
     Pinakes,
@@ -245,3 +248,53 @@ def test_the_package_and_code_using_it_type_check_strictly(tmp_path: Path) -> No
     assert refused.returncode == 1 and "upload_file" in refused.stdout
     assert (ROOT / "sdk" / "pinakes" / "py.typed").is_file()
     assert os.path.getsize(ROOT / "sdk" / "pinakes" / "py.typed") == 0
+
+
+def test_the_asyncio_twin_does_the_same(make_user: Callable[[], Account], tmp_path: Path) -> None:
+    account = make_user()
+    data = random.Random(5).randbytes(MIB + 1)
+    source = written(tmp_path / "twin.bin", data)
+
+    async def scenario() -> None:
+        async with await AsyncPinakes.login(account.server.url, account.username, PASSWORD,
+                                            resume_dir=tmp_path) as user:  # fmt: skip
+            _, token = await user.register_device("async-laptop", "laptop")
+        async with await AsyncPinakes.device(account.server.url, token,
+                                             resume_dir=tmp_path) as device:  # fmt: skip
+            seen: list[tuple[int, int]] = []
+            done = await device.upload_file(source, "twin.bin", chunk_size=256 * 1024,
+                                            progress=lambda *p: seen.append(p))  # fmt: skip
+            assert done.file is not None and done.sent_bytes == len(data)
+            assert seen[-1] == (len(data), len(data))
+            again = await device.upload_file(source, "again.bin")
+            assert again.sent_bytes == 0
+            await device.download_file("twin.bin", tmp_path / "back.bin")
+            assert (tmp_path / "back.bin").read_bytes() == data
+            feed = device.changes()
+            assert [change.path async for change in feed] == ["twin.bin", "again.bin"]
+            assert (await device.ack(feed.cursor)).cursor == 2
+            assert sorted([entry.path async for entry in device.files()]) == [
+                "again.bin",
+                "twin.bin",
+            ]
+            assert await device.conflicts() == []
+            with pytest.raises(NotFound):
+                await device.download_file("nothing.here", tmp_path / "x")
+            with pytest.raises(CursorExpired):
+                [change async for change in device.changes(99)]
+
+    asyncio.run(scenario())
+
+
+def test_a_device_signs_in_again_when_its_token_expires(
+    server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    server = server_factory(PINAKES_TOKEN_TTL_SECONDS="1", PINAKES_JWT_LEEWAY_SECONDS="0")
+    assert register(server, "dave").status_code == 201
+    with Pinakes.login(server.url, "dave", PASSWORD) as dave:
+        _, token = dave.register_device("slow", "laptop")
+    with Pinakes.device(server.url, token, resume_dir=tmp_path) as device:
+        first = device.client.token
+        time.sleep(2.5)  # its JWT has expired by now
+        done = device.upload_file(written(tmp_path / "late.txt", b"late"), "late.txt")
+        assert done.file is not None and device.client.token != first

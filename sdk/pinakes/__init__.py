@@ -13,6 +13,7 @@ Built on the generated `pinakes_client` (its models are what these methods retur
 """
 
 from ._calls import Retries
+from .aio import AsyncChangeFeed, AsyncPinakes, AsyncSession
 from .errors import (
     ConnectionFailed,
     CursorExpired,
@@ -27,6 +28,9 @@ from .errors import (
 from .session import ChangeFeed, Pinakes, Progress, Session, Uploaded
 
 __all__ = [
+    "AsyncChangeFeed",
+    "AsyncPinakes",
+    "AsyncSession",
     "ChangeFeed",
     "ConnectionFailed",
     "CursorExpired",

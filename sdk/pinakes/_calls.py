@@ -5,6 +5,8 @@ answer that is not what was asked for is raised as its `ProblemError`."""
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,28 +57,41 @@ class Caller:
     ) -> None:
         self.base_url, self.retries = base_url, retries
         self._sign_in_again = sign_in_again
+        self._renewing = threading.Lock()  # calls may run on several threads at once
+        self._retired: list[AuthenticatedClient] = []
         self.client = AuthenticatedClient(base_url=base_url, token=token, timeout=TIMEOUT)
 
     def close(self) -> None:
-        self.client.get_httpx_client().close()
+        for client in [*self._retired, self.client]:
+            client.get_httpx_client().close()
 
     def send(self, call: Callable[[AuthenticatedClient], A]) -> A:
         """The answer to `call`, after the retries and sign-ins the policy allows."""
         signed_in_again, attempt = False, 0
         while True:
-            answer = guarded(self.base_url, lambda: call(self.client))
+            client = self.client
+            answer = guarded(self.base_url, functools.partial(call, client))
             status = int(answer.status_code)
             if status == 401 and self._sign_in_again is not None and not signed_in_again:
-                token = self._sign_in_again()
-                self.close()
-                self.client = AuthenticatedClient(base_url=self.base_url, token=token,
-                                                  timeout=TIMEOUT)  # fmt: skip
+                self._renew(client)
                 signed_in_again = True
                 continue
             if (wait := waited(answer, attempt, self.retries)) is None:
                 return answer
             time.sleep(wait)
             attempt += 1
+
+    def _renew(self, refused: AuthenticatedClient) -> None:
+        """A client with a new JWT (unless another thread made one since `refused` was
+        refused). The old one is closed with the session: another thread may be using it."""
+        assert self._sign_in_again is not None
+        with self._renewing:
+            if self.client is not refused:
+                return
+            token = self._sign_in_again()
+            self._retired.append(self.client)
+            self.client = AuthenticatedClient(base_url=self.base_url, token=token,
+                                              timeout=TIMEOUT)  # fmt: skip
 
     def call(self, call: Callable[[AuthenticatedClient], Any], wanted: type[T]) -> T:
         """A generated call's parsed answer, or its problem raised."""
