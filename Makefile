@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA_DIR ?= data
 
-.PHONY: install run run-cluster test generate check-generated fuzz soak lint bench clean dist
+.PHONY: install run run-cluster test generate check-generated fuzz soak lint bench clean dist docs
 
 install: $(STAMP)
 
@@ -62,11 +62,16 @@ soak: $(STAMP)
 		$(BIN)/pytest tests/test_soak.py -v -s
 
 lint: $(STAMP)
-	$(BIN)/ruff check server codegen tests bench sdk/pinakes sdk/pinakes_sync
-	$(BIN)/ruff format --check server codegen tests bench sdk/pinakes sdk/pinakes_sync
+	$(BIN)/ruff check server codegen tests bench sdk/pinakes sdk/pinakes_sync sdk/contract_page.py
+	$(BIN)/ruff format --check server codegen tests bench sdk/pinakes sdk/pinakes_sync sdk/contract_page.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache dist site
+
+# The SDK's documentation site (sdk/docs, mkdocs-material + mkdocstrings) into site/; warnings
+# are errors. Its Python examples run in the tests (tests/test_docs.py).
+docs: $(STAMP)
+	cd sdk && NO_MKDOCS_2_WARNING=1 ../$(BIN)/mkdocs build --strict --quiet
 
 # Releasable packages: wheel and sdist of the server and of the SDK (its version is the
 # contract's info.version), checked by twine.
