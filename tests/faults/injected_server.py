@@ -92,17 +92,19 @@ def install() -> None:
 
     file_store.syncfs = failing_syncfs  # type: ignore[assignment]
 
-    store = batches.store
+    store_batch = batches.store
 
     async def store_then_die(*args: Any) -> None:
-        await store(*args)
+        await store_batch(*args)
         if _armed("kill-after-batch-store"):
             _die()
 
     batches.store = store_then_die  # type: ignore[assignment]
 
-    for store in (file_store.FileStore, s3_store.S3Store):
-        store.assemble = _then_die(store.assemble, "kill-after-promote")  # type: ignore[method-assign]
+    for blob_store in (file_store.FileStore, s3_store.S3Store):
+        blob_store.assemble = _then_die(  # type: ignore[method-assign]
+            blob_store.assemble, "kill-after-promote"
+        )
 
     bulk_write = ledger.bulk_write
 
