@@ -42,10 +42,12 @@ def restart(server_factory: Callable[..., LiveServer], server: LiveServer) -> Li
     return server_factory(data_dir=server.data_dir)
 
 
-def slow_body(content: bytes, stop_after: int, stall: threading.Event) -> Iterator[bytes]:
+def slow_body(
+    content: bytes, stop_after: int, stall: threading.Event, release: threading.Event
+) -> Iterator[bytes]:
     yield content[:stop_after]
     stall.set()
-    time.sleep(30)  # the server dies meanwhile
+    release.wait(30)  # the server dies meanwhile
     yield content[stop_after:]
 
 
@@ -63,10 +65,10 @@ def test_kill_mid_chunk_loses_only_the_unfinished_chunk(server_factory) -> None:
     for index in range(0, 16):
         assert api.put(f"{url}/{index}", content=data[index * chunk:(index + 1) * chunk],
                        headers=OCTETS).status_code == 200  # fmt: skip
-    stalled = threading.Event()
+    stalled, released = threading.Event(), threading.Event()
 
     def in_flight() -> None:
-        body = slow_body(data[16 * chunk : 17 * chunk], chunk // 2, stalled)
+        body = slow_body(data[16 * chunk : 17 * chunk], chunk // 2, stalled, released)
         with contextlib.suppress(httpx.HTTPError):  # the server is killed under it
             httpx.put(f"{server.url}{url}/16", content=body, timeout=60,
                       headers={**OCTETS, "Authorization": f"Bearer {token}",
@@ -78,6 +80,8 @@ def test_kill_mid_chunk_loses_only_the_unfinished_chunk(server_factory) -> None:
     time.sleep(0.2)
     api.close()
     server = restart(server_factory, server)
+    released.set()  # the stalled sender finds its connection gone, and ends (closing it)
+    thread.join(timeout=30)
     with server.client(token) as api:
         status = api.get(f"/api/v1/sync/upload/{session['id']}").json()
         assert status["received_chunks"] == list(range(16))
