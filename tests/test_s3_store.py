@@ -4,6 +4,7 @@ bucket, a store that is down or hangs, and start-up on a store that cannot be us
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import subprocess
 import sys
@@ -164,6 +165,12 @@ def _outage_then_recovery(
         assert_problem(refused, 503, "storage-unavailable")
         assert int(refused.headers["retry-after"]) > 0
         assert_problem(device.api.get("/api/v1/sync/download/kept.bin"), 503)
+        manifest = {"items": [{"path": "small.txt", "content_hash": sha256(b"small"), "size": 5}]}
+        batch = device.api.post("/api/v1/sync/upload/batch", files=[
+            ("manifest", (None, json.dumps(manifest), "application/json")),
+            ("files", ("f0", b"small", "application/octet-stream")),
+        ])  # fmt: skip
+        assert_problem(batch, 503, "storage-unavailable")
         with server.client() as other:  # the process keeps serving what needs no store
             assert other.get("/health").status_code == 200
         assert device.api.get("/api/v1/sync/files").status_code == 200

@@ -14,6 +14,7 @@ a store that is down or hangs makes the request a 503 with Retry-After, never a 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import logging
@@ -68,6 +69,7 @@ class S3Store(BlobStore):
         self._timeout = config.s3_timeout_seconds
         self._client: Any = None
         self._context: Any = None
+        self._making: asyncio.Lock | None = None  # made in the loop that uses it
         self.here = SessionsHere(self)
         self._finishing: dict[uuid.UUID, list[Any]] = {}  # a lock, and how many use it
 
@@ -76,8 +78,14 @@ class S3Store(BlobStore):
         return f"s3://{self.bucket} at {self._endpoint or 'AWS'}"
 
     async def _s3(self) -> Any:
-        """The client, made at first use (in the process, and the loop, that uses it)."""
-        if self._client is None:
+        """The client, made at first use (in the process, and the loop, that uses it), once
+        even when the first calls come together."""
+        if self._client is not None:
+            return self._client
+        self._making = self._making or asyncio.Lock()
+        async with self._making:
+            if self._client is not None:
+                return self._client
             config = AioConfig(
                 connect_timeout=self._timeout,
                 read_timeout=self._timeout,
@@ -94,7 +102,7 @@ class S3Store(BlobStore):
             )
             self._client = await context.__aenter__()
             self._context = context
-        return self._client
+            return self._client
 
     async def _call(self, what: str, method: str, **params: Any) -> Any:
         """One call to the bucket (`method` of the S3 client) within the deadline."""
@@ -215,10 +223,18 @@ class S3Store(BlobStore):
             return False
         return True
 
-    async def put(self, key: str, data: bytes | bytearray) -> None:
-        # As a stream: sent in pieces as the socket drains, never copied whole (into the
-        # transport's buffer, or by a BytesIO of a bytearray).
-        await self._call("store an object", "put_object", Key=key, Body=Reader(data))
+    async def put(self, key: str, data: bytes | bytearray, sha256: str | None = None) -> None:
+        """As a stream: sent in pieces as the socket drains, never copied whole (into the
+        transport's buffer, or by a BytesIO of a bytearray).
+
+        A blob's PUT carries its sha256 (its name) for the store to check: SeaweedFS was seen
+        to keep an *empty* object when a PUT it was too slow to answer was given up on, and a
+        blob must never exist with other bytes than its name says. (A chunk's object may be
+        cut short that way too: it is then never recorded, and goes with its session.)"""
+        checked = {} if sha256 is None else {
+            "ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode()
+        }  # fmt: skip
+        await self._call("store an object", "put_object", Key=key, Body=Reader(data), **checked)
 
     async def store_files(self, files: list[tuple[Path, str]]) -> None:
         """Each a PUT (durable once answered), a few at once."""
@@ -226,12 +242,17 @@ class S3Store(BlobStore):
 
         async def put_file(path: Path, content_hash: str) -> None:
             async with limit:
-                await self.put(self.blob_key(content_hash), path.read_bytes())
+                data = await asyncio.to_thread(path.read_bytes)
+                await self.put(self.blob_key(content_hash), data, sha256=content_hash)
             path.unlink(missing_ok=True)
 
-        async with asyncio.TaskGroup() as group:
-            for path, content_hash in files:
-                group.create_task(put_file(path, content_hash))
+        puts = [asyncio.ensure_future(put_file(path, h)) for path, h in files]
+        try:
+            await asyncio.gather(*puts)  # the first failure as itself (503), not as a group
+        except BaseException:
+            for put in puts:
+                put.cancel()
+            raise
 
     async def remove_blobs(self, hashes: list[str]) -> int:
         there = [h for h in hashes if await self.has(h)]
@@ -297,7 +318,7 @@ class S3Store(BlobStore):
         if session.chunk_count == 0:
             found = hashlib.sha256(b"").hexdigest()
             if found == session.expected_hash:
-                await self.put(key, b"")
+                await self.put(key, b"", sha256=found)
             return found
         upload_id = await self.begin(key)
         try:
