@@ -1,9 +1,0 @@
-# generated from openapi/openapi.json by codegen/generate.py — do not edit
-from enum import StrEnum
-
-
-class HealthStatus(StrEnum):
-    OK = "ok"
-
-    def __str__(self) -> str:
-        return str(self.value)
