@@ -12,11 +12,10 @@ from sanic import HTTPResponse, Request
 
 from .. import metrics
 from .._generated import models
-from ..errors import ApiError, problem_response
+from ..errors import problem_response
 from ..ranges import ByteRange, Unsatisfiable, parse_range
-from ..services import feed
+from ..services import blob_reads, feed
 from ..services.units import quick_read, unit
-from ..storage.blob_store import READ_BLOCK, BlobMissing
 from .io import parse, principal
 from .registry import operation
 
@@ -69,29 +68,15 @@ async def download(request: Request, path: str) -> HTTPResponse | None:
     content_type = mimetypes.guess_type(row.path)[0] or "application/octet-stream"
     if request.method == "HEAD":
         return HTTPResponse(status=status, headers=headers, content_type=content_type)
-    store = request.app.ctx.blobs
-    try:
-        if length <= READ_BLOCK:  # one block: one plain response
-            data = await store.read(row.content_hash, start, length)
-            metrics.DOWNLOADED.inc(length)
-            return HTTPResponse(data, status=status, headers=headers, content_type=content_type)
-        blocks = store.stream(row.content_hash, start, length)
-        first = await anext(blocks)  # a missing blob is still a clean problem, not a cut body
-    except BlobMissing:
-        raise _missing(row) from None
+    body = await blob_reads.ranged(request.app.ctx.blobs, row, start, length)
+    if isinstance(body, bytes):
+        metrics.DOWNLOADED.inc(length)
+        return HTTPResponse(body, status=status, headers=headers, content_type=content_type)
     response = await request.respond(status=status, headers=headers, content_type=content_type)
-    try:
-        await _send(response, first)
-        async for data in blocks:
-            await _send(response, data)
-    finally:
-        await blocks.aclose()
+    async for data in body:
+        await _send(response, data)
     await response.eof()
     return None  # already sent
-
-
-def _missing(row: feed.LiveFile) -> ApiError:
-    return ApiError(f"the bytes of {row.path!r} are missing from the blob store")
 
 
 async def _send(response: HTTPResponse, data: bytes) -> None:
@@ -117,9 +102,7 @@ async def download_batch(request: Request) -> None:
             files.append(row)
             total += row.size
     store = request.app.ctx.blobs
-    for row in files:  # before the answer starts: a missing blob is still a clean 500
-        if not await store.has(row.content_hash):
-            raise _missing(row)
+    await blob_reads.all_stored(store, files)  # before the answer starts: a clean 500
     manifest = {
         "files": [{"path": r.path, "content_hash": r.content_hash, "size": r.size} for r in files],
         "missing": missing,
@@ -128,9 +111,9 @@ async def download_batch(request: Request) -> None:
     response = await request.respond(content_type="application/octet-stream")
     pending = bytearray(orjson.dumps(manifest) + b"\n")
     for row in files:
-        async for data in store.stream(row.content_hash, 0, row.size):
+        async for data in blob_reads.whole(store, row):
             pending += data
-            if len(pending) >= READ_BLOCK:
+            if len(pending) >= blob_reads.SEND_BLOCK:
                 await _send(response, bytes(pending))
                 pending.clear()
     await _send(response, bytes(pending))

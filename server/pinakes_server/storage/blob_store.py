@@ -13,7 +13,7 @@ import abc
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,7 +126,7 @@ class BlobStore(abc.ABC):
         """At most READ_BLOCK bytes; BlobMissing when there is no such blob."""
 
     @abc.abstractmethod
-    def stream(self, content_hash: str, start: int, length: int) -> AsyncIterator[bytes]:
+    def stream(self, content_hash: str, start: int, length: int) -> AsyncGenerator[bytes, None]:
         """The range in blocks, memory bounded; BlobMissing before the first block."""
 
     @abc.abstractmethod

@@ -19,7 +19,7 @@ import shutil
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -113,7 +113,9 @@ class FileStore(BlobStore):
             raise BlobMissing(content_hash) from None
         return _pread(fd, start, length)
 
-    async def stream(self, content_hash: str, start: int, length: int) -> AsyncIterator[bytes]:
+    async def stream(
+        self, content_hash: str, start: int, length: int
+    ) -> AsyncGenerator[bytes, None]:
         try:
             fd = os.open(self.blob_path(content_hash), os.O_RDONLY)
         except FileNotFoundError:

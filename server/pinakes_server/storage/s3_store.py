@@ -20,7 +20,7 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -184,7 +184,9 @@ class S3Store(BlobStore):
         data = b"".join([block async for block in self.stream(content_hash, start, length)])
         return data
 
-    async def stream(self, content_hash: str, start: int, length: int) -> AsyncIterator[bytes]:
+    async def stream(
+        self, content_hash: str, start: int, length: int
+    ) -> AsyncGenerator[bytes, None]:
         async for block in self.read_object(self.blob_key(content_hash), start, length):
             yield block
 
