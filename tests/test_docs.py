@@ -35,11 +35,18 @@ def test_a_page_runs_against_a_live_server(
 ) -> None:
     server = server_factory()
     assert register(server, "alice").status_code == 201  # the docs' user, first: the admin
+    run_page(page, server, sys.executable, tmp_path)
+
+
+def run_page(page: Path, server: LiveServer, python: str | Path, where: Path) -> str:
+    """A page's blocks, in order, as one program run by `python` in `where` against
+    `server` (where user alice is registered); what it printed."""
     program = "\n".join(BLOCK.findall(page.read_text()))
     assert PLACEHOLDER in program, "the page's first block names the server's URL"
     program = program.replace(PLACEHOLDER, repr(server.url))
     run = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, cwd=tmp_path,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}, timeout=120,
+        [str(python), "-c", program], capture_output=True, text=True, cwd=where,
+        env={**os.environ, "XDG_CACHE_HOME": str(where / "cache")}, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, f"{page.name}:\n{run.stdout}\n{run.stderr}"
+    return run.stdout

@@ -1,6 +1,6 @@
-"""Releasable packages: the SDK wheel, installed alone into a fresh virtualenv, syncs a folder
-against a live server; its version is the contract's; the server's wheel carries what it
-reads at run time."""
+"""Releasable packages: the SDK wheel, installed alone into a fresh virtualenv, runs the docs'
+quick start and syncs a folder against a live server; its version is the contract's; the
+server's wheel carries what it reads at run time."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Account
-from .live import PASSWORD, ROOT
+from .conftest import register
+from .live import PASSWORD, ROOT, LiveServer
+from .test_docs import run_page
 
 pytestmark = pytest.mark.sqlite_only  # packaging does not depend on the database: one pass
 
@@ -27,8 +28,8 @@ def build(source: Path, out: Path) -> Path:
     return wheel
 
 
-def test_the_sdk_wheel_alone_syncs_a_folder(
-    tmp_path: Path, make_user: Callable[[], Account]
+def test_the_sdk_wheel_alone_runs_the_quick_start_and_syncs_a_folder(
+    tmp_path: Path, server_factory: Callable[..., LiveServer]
 ) -> None:
     wheel = build(ROOT / "sdk", tmp_path / "dist")
     contract = json.loads((ROOT / "openapi" / "openapi.json").read_text())["info"]["version"]
@@ -43,10 +44,18 @@ def test_the_sdk_wheel_alone_syncs_a_folder(
     for name, data in files.items():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_bytes(data)
-    account = make_user()
+    docs_server = server_factory()
+    assert register(docs_server, "alice").status_code == 201  # the docs' user
+    quick_start = tmp_path / "quick-start"
+    quick_start.mkdir()
+    printed = run_page(ROOT / "sdk" / "docs" / "index.md", docs_server, python, quick_start)
+    assert "notes/hello.txt is at version 1" in printed
+    assert (quick_start / "outbox" / "copy.txt").read_text() == "hello from the quick start\n"
+    server = server_factory()
+    assert register(server, "alice").status_code == 201
     run = subprocess.run(
-        [str(python), str(ROOT / "sdk" / "examples" / "sync_folder.py"), account.server.url,
-         account.username, PASSWORD, str(source), str(target)],
+        [str(python), str(ROOT / "sdk" / "examples" / "sync_folder.py"), server.url,
+         "alice", PASSWORD, str(source), str(target)],
         capture_output=True, text=True, cwd=tmp_path, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr

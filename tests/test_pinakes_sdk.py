@@ -4,6 +4,8 @@ whole-file transfers that resume, the feed, conflicts, errors raised, retries, s
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 import os
 import random
 import subprocess
@@ -17,6 +19,9 @@ import pytest
 from pinakes import (
     AsyncPinakes,
     CursorExpired,
+    Fetched,
+    FileChanged,
+    HashMismatch,
     NotFound,
     Pinakes,
     PinakesError,
@@ -25,6 +30,7 @@ from pinakes import (
     TooManyRequests,
     Unauthorized,
 )
+from pinakes_client.models import BatchItem, ChangeType, ClientChange
 
 from .conftest import Account, register
 from .live import PASSWORD, ROOT, LiveServer
@@ -158,9 +164,13 @@ def test_an_interrupted_download_resumes_and_a_wrong_partial_is_refused(
     target = tmp_path / "r.bin"
     part = tmp_path / f".r.bin.{content_hash[:16]}.pinakes-part"
     part.write_bytes(data[:MIB])  # what a broken-off download left
+    older = tmp_path / f".r.bin.{'0' * 16}.pinakes-part"  # ... and one of an older version
+    older.write_bytes(b"an older version, half-way")
+    neighbour = written(tmp_path / f".r.bin.x.{'0' * 16}.pinakes-part", b"r.bin.x's")
     seen: list[tuple[int, int]] = []
     laptop.download_file("r.bin", target, progress=lambda *p: seen.append(p))
     assert target.read_bytes() == data and seen[0] == (MIB, len(data)) and not part.exists()
+    assert not older.exists() and neighbour.exists()
     part.write_bytes(b"x" * MIB)  # a partial with other bytes: resumed, then refused
     target.unlink()
     with pytest.raises(PinakesError, match="other bytes"):
@@ -192,6 +202,70 @@ def test_the_feed_is_followed_to_its_end_and_expires_after_compaction(
     assert expired.value.status == 410 and expired.value.type == "cursor-expired"
     assert list(laptop.changes(3)) == []  # from the acknowledged cursor on, it goes on
     laptop.close()
+
+
+def test_the_steps_for_a_client_that_keeps_its_own_records(alice: Session, tmp_path: Path) -> None:
+    """What pinakes-sync is built on: report, an upload session resumed by its id, chunks
+    read through an opener, complete or cancel; a download into a handle; batches."""
+    laptop, phone = device_of(alice, tmp_path), device_of(alice, tmp_path, "phone")
+    data = random.Random(6).randbytes(3 * MIB + 5)
+    digest = hashlib.sha256(data).hexdigest()
+    change = ClientChange(path="steps.bin", change_type=ChangeType.CREATED,
+                          content_hash=digest, size=len(data), base_version=0)  # fmt: skip
+    assert laptop.report([change]).upload_required == ["steps.bin"]
+    upload = laptop.start_upload("steps.bin", digest, len(data), chunk_size=MIB)
+
+    class Stopped(Exception):
+        pass
+
+    def stop_after_one(done: int, total: int) -> None:
+        if done >= MIB:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        laptop.send_chunks(upload, lambda: io.BytesIO(data), parallel=1, progress=stop_after_one)
+    resumed = laptop.start_upload("steps.bin", digest, len(data), resume=upload.id)
+    assert resumed.id == upload.id and resumed.received_chunks == [0]
+    other = laptop.start_upload("steps.bin", hashlib.sha256(b"x").hexdigest(), 1,
+                                resume=upload.id)  # fmt: skip
+    assert other.id != upload.id  # the session to resume is for other bytes: a new one
+    laptop.cancel_upload(other)
+    assert laptop.upload_status(other.id).status.value == "cancelled"
+    with pytest.raises(FileChanged):  # the file shrank since it was hashed
+        laptop.send_chunks(resumed, lambda: io.BytesIO(data[:-1]), parallel=1)
+    assert laptop.send_chunks(resumed, lambda: io.BytesIO(data)) == len(data) - MIB
+    assert laptop.complete_upload(resumed).file.version == 1  # type: ignore[union-attr]
+
+    forged = laptop.start_upload("forged.bin", digest, len(data), chunk_size=MIB)
+    laptop.send_chunks(forged, lambda: io.BytesIO(bytes(len(data))))
+    with pytest.raises(HashMismatch):
+        laptop.complete_upload(forged)
+
+    out = io.BytesIO()
+    assert phone.download_to("steps.bin", out, expected_hash=digest) == digest
+    assert out.getvalue() == data
+    stale = io.BytesIO()
+    with pytest.raises(FileChanged):
+        phone.download_to("steps.bin", stale, expected_hash=hashlib.sha256(b"v0").hexdigest())
+    assert stale.getvalue() == b""
+
+    small = {f"small/{n}.txt": f"small file {n}".encode() for n in range(3)}
+    items = [(BatchItem(path=path, content_hash=hashlib.sha256(body).hexdigest(),
+                        size=len(body), base_version=0), body)
+             for path, body in small.items()]  # fmt: skip
+    result = laptop.upload_batch(items)
+    assert [item.accepted.version for item in result.items] == [1, 1, 1]  # type: ignore[union-attr]
+    fetched = phone.download_batch([*small, "missing.txt"])
+    assert fetched == {
+        path: Fetched(hashlib.sha256(body).hexdigest(), body) for path, body in small.items()
+    }
+    pages = list(phone.change_pages(0, limit=2))
+    assert [len(page.changes) for page in pages] == [2, 2] and pages[-1].cursor == 4
+    assert [f.path for page in phone.file_pages() for f in page.files] == [
+        *small, "steps.bin",
+    ]  # fmt: skip
+    laptop.close()
+    phone.close()
 
 
 def test_a_429_is_waited_out_and_asked_again(
@@ -277,6 +351,10 @@ def test_the_asyncio_twin_does_the_same(make_user: Callable[[], Account], tmp_pa
                 "again.bin",
                 "twin.bin",
             ]
+            assert [page.cursor async for page in device.change_pages(0)] == [2]
+            into = io.BytesIO()
+            assert await device.download_to("twin.bin", into) == done.file.content_hash
+            assert into.getvalue() == data
             assert await device.conflicts() == []
             with pytest.raises(NotFound):
                 await device.download_file("nothing.here", tmp_path / "x")

@@ -16,10 +16,11 @@ class EditingRemote:
     def __init__(self, folder: Path, server_bytes: bytes, edit: bytes | None) -> None:
         self.folder, self.server_bytes, self.edit = folder, server_bytes, edit
 
-    def download_to(self, path: str, out: BinaryIO, content_hash: str) -> None:
+    def download_to(self, path: str, out: BinaryIO, *, expected_hash: str) -> str:
         out.write(self.server_bytes)
         if self.edit is not None:
             (self.folder / path).write_bytes(self.edit)
+        return expected_hash
 
 
 def synced_folder(tmp_path: Path, content: bytes) -> tuple[Path, FolderState]:

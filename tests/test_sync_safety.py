@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pinakes import HashMismatch, Pinakes
 from pinakes_sync import cli as sync_cli
-from pinakes_sync.engine import Engine
-from pinakes_sync.remote import Remote
+from pinakes_sync.engine import Engine, PassSummary, RemoteState
 from pinakes_sync.state import FolderState, token_path
 
 from .test_sync_client import library, run, sync, tree  # noqa: F401 (a fixture)
@@ -41,13 +41,7 @@ def snapshot(root: Path) -> dict[str, str]:
 def server_paths(folder: Path) -> set[str]:
     engine = _engine(folder)
     try:
-        paths, after = set(), None
-        while True:
-            page = engine.remote.files(after)
-            paths |= {f.path for f in page.files}
-            after = page.next_after
-            if after is None:
-                return paths
+        return {f.path for f in engine.remote.files()}
     finally:
         engine.remote.close()
         engine.close()
@@ -55,7 +49,7 @@ def server_paths(folder: Path) -> set[str]:
 
 def _engine(folder: Path, said: list[str] | None = None, assume_yes: bool = False) -> Engine:
     state = FolderState.load(folder)
-    remote = Remote(state.server, token_path(folder).read_text().strip())
+    remote = Pinakes.device(state.server, token_path(folder).read_text().strip())
     say = said.append if said is not None else print
     return Engine(folder, state, remote, say=say, assume_yes=assume_yes)
 
@@ -223,31 +217,53 @@ def resumable_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("pinakes_sync.engine.CHUNK_SIZE", 0)
 
 
+@pytest.mark.parametrize("stat_sees_it", [True, False], ids=["resized", "same-size-and-mtime"])
 def test_a_file_rewritten_while_it_uploads_lands_as_one_of_its_versions(
-    library, resumable_only
+    library, resumable_only, monkeypatch: pytest.MonkeyPatch, stat_sees_it: bool
 ) -> None:
+    """Rewritten between two chunks: the resized file reads longer than its session says;
+    the one its stat cannot tell apart fails the server's hash check. Either way it is sent
+    again as it is now, and nothing else is said."""
+    monkeypatch.setattr("pinakes.session.CHUNK_SIZE", 1024 * 1024)  # three chunks
     a = library("a")
     big = a / "big.bin"
     first = random.Random(1).randbytes(3_000_000)
-    second = random.Random(2).randbytes(3_000_500)
+    second = random.Random(2).randbytes(3_000_500 if stat_sees_it else 3_000_000)
     big.write_bytes(first)
-    engine = _engine(a)
-    send = engine.remote.send_chunk
+    said: list[str] = []
+    engine = _engine(a, said)
+    send = engine.remote.send_chunks
     rewrites = []
 
-    def rewriting(session, index, data):  # type: ignore[no-untyped-def]
-        send(session, index, data)
-        if not rewrites:
-            rewrites.append(index)
-            big.write_bytes(second)
+    def rewriting(upload, source, **how):  # type: ignore[no-untyped-def]
+        def between_chunks(done: int, total: int) -> None:
+            if done > upload.bytes_received and not rewrites:
+                rewrites.append(done)
+                before = big.stat()
+                big.write_bytes(second)
+                if not stat_sees_it:
+                    os.utime(big, ns=(before.st_atime_ns, before.st_mtime_ns))
 
-    engine.remote.send_chunk = rewriting  # type: ignore[method-assign]
+        return send(upload, source, parallel=1, progress=between_chunks)
+
+    complete, refused = engine.remote.complete_upload, []
+
+    def completing(upload):  # type: ignore[no-untyped-def]
+        try:
+            return complete(upload)
+        except HashMismatch:
+            refused.append(upload.id)
+            raise
+
+    engine.remote.send_chunks = rewriting  # type: ignore[method-assign]
+    engine.remote.complete_upload = completing  # type: ignore[method-assign]
     try:
         engine.run_pass()
     finally:
         engine.remote.close()
         engine.close()
-    assert rewrites
+    assert rewrites == [1024 * 1024] and said == []
+    assert len(refused) == (0 if stat_sees_it else 1)  # which of the two guards caught it
     b = library("b")
     sync(b)
     assert (b / "big.bin").read_bytes() == second
@@ -259,14 +275,15 @@ def test_a_file_that_keeps_changing_is_not_sent_and_says_so_once(library, resuma
     busy.write_bytes(b"v0")
     said: list[str] = []
     engine = _engine(a, said)
-    send, edits = engine.remote.send_chunk, [0]
+    send, edits = engine.remote.send_chunks, [0]
 
-    def rewriting(session, index, data):  # type: ignore[no-untyped-def]
-        send(session, index, data)
+    def rewriting(upload, source, **how):  # type: ignore[no-untyped-def]
+        sent = send(upload, source, **how)
         edits[0] += 1
-        busy.write_bytes(f"v{edits[0]}".encode())  # rewritten after every chunk it sends
+        busy.write_bytes(f"v{edits[0]}".encode())  # rewritten after every upload it sends
+        return sent
 
-    engine.remote.send_chunk = rewriting  # type: ignore[method-assign]
+    engine.remote.send_chunks = rewriting  # type: ignore[method-assign]
     try:
         engine.run_pass()
     finally:
@@ -348,7 +365,7 @@ def test_random_remote_changes_never_reach_outside_nor_delete_what_was_not_synce
     assert set(tree(a)) == server_paths(a)
     engine = _engine(b)
     try:
-        feed = engine.remote.changes(0)
+        feed = engine.remote.changes_page(0)
     finally:
         engine.remote.close()
         engine.close()
@@ -377,3 +394,30 @@ def test_a_place_the_file_system_refuses_is_not_applied_and_the_rest_is(library)
     sync(b)  # the obstacle is gone: it lands on the next pass
     assert (b / "frozen" / "x.txt").read_text() == "cannot land in b"
     assert "not applied here: 0" in run("status", b).stdout
+
+
+def test_a_change_whose_file_moved_on_or_went_is_left_to_the_later_change(library) -> None:
+    """The feed said v1 but the server has v2 (or nothing) by the time it is fetched: no
+    bytes are written, nothing is recorded, the pass goes on; the later change brings v2."""
+    a, c = library("a"), library("c")
+    (a / "doc.txt").write_text("v1")
+    (a / "gone.txt").write_text("soon gone")
+    sync(a)
+    v1 = hashlib.sha256(b"v1").hexdigest()
+    gone = hashlib.sha256(b"soon gone").hexdigest()
+    (a / "doc.txt").write_text("v2, written since")
+    (a / "gone.txt").unlink()
+    sync(a)
+    engine = _engine(c)
+    summary = PassSummary()
+    try:
+        engine.apply(RemoteState("doc.txt", 1, v1, 2), summary)
+        engine.apply(RemoteState("gone.txt", 1, gone, 9), summary)
+        assert summary.pulled == 0 and not summary.deferred and not summary.not_applied
+        assert engine.state.files == {} and engine.state.deferred == {}
+        assert sorted(p.name for p in c.iterdir()) == [".pinakes"]  # no temp file left either
+        engine.run_pass()
+    finally:
+        engine.remote.close()
+        engine.close()
+    assert (c / "doc.txt").read_text() == "v2, written since" and not (c / "gone.txt").exists()

@@ -13,11 +13,15 @@ Built on the generated `pinakes_client` (its models are what these methods retur
 """
 
 from ._calls import Retries
+from ._downloads import Fetched
+from ._uploads import Opener, Progress, Source
 from .aio import AsyncChangeFeed, AsyncPinakes, AsyncSession
 from .errors import (
     ConnectionFailed,
     CursorExpired,
+    FileChanged,
     Forbidden,
+    Gone,
     HashMismatch,
     NotFound,
     PinakesError,
@@ -25,7 +29,7 @@ from .errors import (
     TooManyRequests,
     Unauthorized,
 )
-from .session import ChangeFeed, Pinakes, Progress, Session, Uploaded
+from .session import ChangeFeed, Pinakes, Session, Uploaded
 
 __all__ = [
     "AsyncChangeFeed",
@@ -34,15 +38,20 @@ __all__ = [
     "ChangeFeed",
     "ConnectionFailed",
     "CursorExpired",
+    "Fetched",
+    "FileChanged",
     "Forbidden",
+    "Gone",
     "HashMismatch",
     "NotFound",
+    "Opener",
     "Pinakes",
     "PinakesError",
     "ProblemError",
     "Progress",
     "Retries",
     "Session",
+    "Source",
     "TooManyRequests",
     "Unauthorized",
     "Uploaded",

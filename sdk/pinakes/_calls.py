@@ -5,10 +5,11 @@ answer that is not what was asked for is raised as its `ProblemError`."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -67,17 +68,40 @@ class Caller:
 
     def send(self, call: Callable[[AuthenticatedClient], A]) -> A:
         """The answer to `call`, after the retries and sign-ins the policy allows."""
+        return self._taken(lambda client: guarded(self.base_url, functools.partial(call, client)),
+                           lambda refused: None)  # fmt: skip
+
+    @contextlib.contextmanager
+    def stream(self, method: str, url: str, **request: Any) -> Iterator[httpx.Response]:
+        """A streamed answer (its body not read yet), under the same policy; closed after."""
+
+        def open_(client: AuthenticatedClient) -> httpx.Response:
+            http = client.get_httpx_client()
+            built = http.build_request(method, url, **request)
+            return guarded(self.base_url, lambda: http.send(built, stream=True))
+
+        answer = self._taken(open_, lambda refused: refused.close())
+        try:
+            yield answer
+        finally:
+            answer.close()
+
+    def _taken(self, call: Callable[[AuthenticatedClient], A], discard: Callable[[A], None]) -> A:
+        """The first answer to take: a refused JWT is renewed once, and a 429/503 with
+        Retry-After waited out as often as `retries` allows (`discard` lets such an answer go)."""
         signed_in_again, attempt = False, 0
         while True:
             client = self.client
-            answer = guarded(self.base_url, functools.partial(call, client))
+            answer = call(client)
             status = int(answer.status_code)
             if status == 401 and self._sign_in_again is not None and not signed_in_again:
+                discard(answer)
                 self._renew(client)
                 signed_in_again = True
                 continue
             if (wait := waited(answer, attempt, self.retries)) is None:
                 return answer
+            discard(answer)
             time.sleep(wait)
             attempt += 1
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,10 @@ def default_directory() -> Path:
 
 
 class Resumes:
+    # Uploads of one program may run on several threads: each change is read, changed and
+    # written whole under this lock, so no thread's record is lost to another's.
+    _changing = threading.Lock()
+
     def __init__(self, directory: Path, identity: str) -> None:
         self._file = directory / "uploads.json"
         self._identity = identity
@@ -32,12 +37,14 @@ class Resumes:
         return uuid.UUID(found) if found else None
 
     def put(self, key: str, session_id: uuid.UUID) -> None:
-        self._write({**self._read(), key: str(session_id)})
+        with self._changing:
+            self._write({**self._read(), key: str(session_id)})
 
     def drop(self, key: str) -> None:
-        records = self._read()
-        if records.pop(key, None) is not None:
-            self._write(records)
+        with self._changing:
+            records = self._read()
+            if records.pop(key, None) is not None:
+                self._write(records)
 
     def _read(self) -> dict[str, str]:
         try:

@@ -18,6 +18,12 @@ class ConnectionFailed(PinakesError):
     happened. Safe to retry: every call of this package can be repeated."""
 
 
+class FileChanged(PinakesError):
+    """A file changed while it was being moved, so nothing was stored: the local file while
+    it was sent (it read shorter than announced), or the server's while it was fetched (it
+    is another version now than the one asked for). Hash it (or look it up) again and retry."""
+
+
 class ProblemError(PinakesError):
     """A problem+json answer (RFC 9457): `status`, `type` (the slug), `title`, `detail`,
     `errors` (which field failed, for validation problems), `retry_after` (seconds, when the
@@ -53,7 +59,11 @@ class NotFound(ProblemError):
     """404: no such file, device, conflict or upload session (of yours)."""
 
 
-class CursorExpired(ProblemError):
+class Gone(ProblemError):
+    """410: it existed and is gone for good (an upload session that expired)."""
+
+
+class CursorExpired(Gone):
     """410 `cursor-expired`: the feed was compacted past this cursor; list the library again
     (`files()`) and follow the feed from the cursor that listing gives."""
 
@@ -75,6 +85,7 @@ _BY_STATUS: dict[int, type[ProblemError]] = {
     401: Unauthorized,
     403: Forbidden,
     404: NotFound,
+    410: Gone,
     429: TooManyRequests,
 }
 

@@ -1,23 +1,21 @@
 """`Pinakes.login` / `Pinakes.device`: a signed-in session, and what developers do with one:
 upload and download whole files (resumably), follow the change feed, list the library,
-acknowledge, and resolve conflicts. Every problem the server answers is raised
+acknowledge, and resolve conflicts; and the steps those are made of, for a client that keeps
+its own records (pinakes-sync). Every problem the server answers is raised
 (`pinakes.errors`); the generated `pinakes_client` is underneath for anything else."""
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import hashlib
 import os
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-from urllib.parse import quote
+from typing import Any, BinaryIO
 
 import httpx
 from pinakes_client import AuthenticatedClient
@@ -25,14 +23,21 @@ from pinakes_client.api.auth import device_login, login
 from pinakes_client.api.conflicts import list_conflicts, resolve_conflict
 from pinakes_client.api.devices import register_device
 from pinakes_client.api.sync import ack_changes, get_changes, list_files, report_changes
-from pinakes_client.api.uploads import complete_upload, create_upload, get_upload, upload_chunk
+from pinakes_client.api.uploads import (
+    cancel_upload,
+    complete_upload,
+    create_upload,
+    get_upload,
+    upload_batch,
+)
 from pinakes_client.models import (
     AckRequest,
     AckResult,
+    BatchItem,
+    BatchResult,
     Change,
     ChangesPage,
     ChangeType,
-    ChunkReceipt,
     ClientChange,
     Conflict,
     Credentials,
@@ -53,17 +58,24 @@ from pinakes_client.models import (
     UploadResult,
     UploadSession,
 )
-from pinakes_client.types import UNSET, File
+from pinakes_client.types import UNSET
 
-from ._calls import Caller, Retries, anonymous, guarded
+from ._calls import Caller, Retries, anonymous
+from ._downloads import (
+    BATCH_URL,
+    Fetched,
+    drop_older_parts,
+    file_url,
+    fsync_dir,
+    partial_of,
+    read_batch,
+    stream_into,
+)
 from ._resume import Resumes, default_directory
-from .errors import ConnectionFailed, HashMismatch, PinakesError, problem_of
-
-Progress = Callable[[int, int], None]
-"""`progress(done_bytes, total_bytes)`, called as a transfer goes (never going back)."""
+from ._uploads import Progress, Source, batch_body, opener_of, send_chunks, sha256_of
+from .errors import ConnectionFailed, FileChanged, Gone, HashMismatch, NotFound, problem_of
 
 CHUNK_SIZE = 8 * 1024 * 1024
-READ_BLOCK = 1024 * 1024
 PAGE = 1000
 
 
@@ -159,10 +171,16 @@ class Session:
 
     # Devices
     def register_device(
-        self, name: str, device_type: DeviceType | str = DeviceType.OTHER
+        self,
+        name: str,
+        device_type: DeviceType | str = DeviceType.OTHER,
+        *,
+        client_version: str | None = None,
     ) -> tuple[Device, str]:
-        """A new device of this user, and its device token (shown only now: keep it)."""
-        body = DeviceCreate(name=name, device_type=DeviceType(device_type))
+        """A new device of this user, and its device token (shown only now: keep it).
+        `client_version`: what the device runs, as its owner will see it listed."""
+        version = UNSET if client_version is None else client_version
+        body = DeviceCreate(name=name, device_type=DeviceType(device_type), client_version=version)
         registration = self._caller.call(
             lambda client: register_device.sync_detailed(client=client, body=body),
             DeviceRegistration,
@@ -179,7 +197,7 @@ class Session:
 
     def upload_file(
         self,
-        local_path: str | os.PathLike[str],
+        local_path: Source,
         library_path: str,
         *,
         base_version: int | None = None,
@@ -190,14 +208,16 @@ class Session:
         """Put a local file at `library_path`: a new file (`base_version` None or 0), or a new
         version of the one at `base_version`. Sends no bytes the server has already; resumes
         an upload of the same bytes that was interrupted (even by a killed program);
-        HashMismatch when the file changed while it was sent. A change that conflicts is
-        uploaded all the same (so that keeping this side is possible) and comes back as
-        `conflict`."""
-        local = Path(local_path)
-        content_hash, size = _sha256_of(local)
+        HashMismatch (or FileChanged) when the file changed while it was sent. A change that
+        conflicts is uploaded all the same (so that keeping this side is possible) and comes
+        back as `conflict`. `local_path` may also be an `Opener` of the bytes."""
+        source = opener_of(local_path)
+        content_hash, size = sha256_of(source)
         key = self._resumes.key(library_path, content_hash, size)
-        session = self._resumable(key)
-        if session is None:
+        resume = self._resumes.get(key)
+        upload = None if resume is None else self._resumable(resume, library_path,
+                                                             content_hash, size)  # fmt: skip
+        if upload is None:
             outcome = self.report([ClientChange(
                 path=library_path,
                 change_type=ChangeType.MODIFIED if base_version else ChangeType.CREATED,
@@ -212,72 +232,99 @@ class Session:
                 stored = UploadedFile(path=accepted.stored_path, version=accepted.version,
                                       content_hash=content_hash, size=size)  # fmt: skip
                 return Uploaded(stored, None, None, 0)
-            body = UploadCreate(
-                target_path=library_path, expected_hash=content_hash, expected_size=size,
-                chunk_size=chunk_size or CHUNK_SIZE, base_version=base_version or 0,
-            )  # fmt: skip
-            session = self._caller.call(
-                lambda client: create_upload.sync_detailed(client=client, body=body),
-                UploadSession,
-            )
-            self._resumes.put(key, session.id)
-        sent = self._send_chunks(local, session, parallel, progress)
+            upload = self.start_upload(library_path, content_hash, size,
+                                       base_version=base_version or 0,
+                                       chunk_size=chunk_size)  # fmt: skip
+            self._resumes.put(key, upload.id)
         try:
-            result = self._caller.call(
-                lambda client: complete_upload.sync_detailed(session.id, client=client),
-                UploadResult,
-            )
-        except HashMismatch:
+            sent = self.send_chunks(upload, source, parallel=parallel, progress=progress)
+            result = self.complete_upload(upload)
+        except (HashMismatch, FileChanged):
             self._resumes.drop(key)
             raise
         self._resumes.drop(key)
         return Uploaded(result.file, result.conflict, result.session, sent)
 
-    def _resumable(self, key: str) -> UploadSession | None:
-        """The open session an earlier call left for these bytes, if any."""
-        session_id = self._resumes.get(key)
-        if session_id is None:
-            return None
-        answer = self._caller.send(
-            lambda client: get_upload.sync_detailed(session_id, client=client)
+    def start_upload(
+        self,
+        library_path: str,
+        content_hash: str,
+        size: int,
+        *,
+        base_version: int = 0,
+        chunk_size: int | None = None,
+        resume: uuid.UUID | None = None,
+    ) -> UploadSession:
+        """An upload session for these bytes (reported already, and asked for): the one
+        `resume` names when it is still open for the same path and bytes, else a new one.
+        Keep its `id` to resume with after an interruption."""
+        if resume is not None:
+            found = self._resumable(resume, library_path, content_hash, size)
+            if found is not None:
+                return found
+        body = UploadCreate(
+            target_path=library_path, expected_hash=content_hash, expected_size=size,
+            chunk_size=chunk_size or CHUNK_SIZE, base_version=base_version,
+        )  # fmt: skip
+        return self._caller.call(
+            lambda client: create_upload.sync_detailed(client=client, body=body), UploadSession
         )
-        parsed = answer.parsed
-        if isinstance(parsed, UploadSession) and parsed.status.value in ("pending", "in_progress"):
-            return parsed
-        self._resumes.drop(key)  # completed, expired, cancelled or gone: start afresh
-        return None
 
-    def _send_chunks(
-        self, local: Path, session: UploadSession, parallel: int, progress: Progress | None
+    def upload_status(self, upload_id: uuid.UUID) -> UploadSession:
+        """An upload session as the server has it now (which chunks it holds, its status)."""
+        return self._caller.call(
+            lambda client: get_upload.sync_detailed(upload_id, client=client), UploadSession
+        )
+
+    def _resumable(
+        self, upload_id: uuid.UUID, library_path: str, content_hash: str, size: int
+    ) -> UploadSession | None:
+        """The session, if it is still open and for these bytes at this path."""
+        try:
+            found = self.upload_status(upload_id)
+        except (NotFound, Gone):
+            return None
+        wanted = (library_path, content_hash, size)
+        if (found.target_path, found.expected_hash, found.expected_size) != wanted:
+            return None
+        return found if found.status.value in ("pending", "in_progress") else None
+
+    def send_chunks(
+        self,
+        upload: UploadSession,
+        source: Source,
+        *,
+        parallel: int = 3,
+        progress: Progress | None = None,
     ) -> int:
-        """The chunks the session lacks, `parallel` at a time, each with its Content-Digest;
-        bytes sent."""
-        missing = sorted(set(range(session.chunk_count)) - set(session.received_chunks))
-        done, sent, lock = session.bytes_received, 0, threading.Lock()
-        if progress is not None:
-            progress(done, session.expected_size)
+        """The chunks `upload` lacks (as it was fetched), read from `source`, `parallel` at a
+        time, each with its `Content-Digest`; returns the bytes sent. FileChanged when the
+        file reads shorter than the session expects."""
+        return send_chunks(self._caller, upload, opener_of(source), parallel, progress)
 
-        def send(index: int) -> None:
-            nonlocal done, sent
-            with local.open("rb") as handle:
-                handle.seek(index * session.chunk_size)
-                data = handle.read(session.chunk_size)
-            digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
-            self._caller.call(
-                lambda client: upload_chunk.sync_detailed(
-                    session.id, index, client=client, body=File(payload=BytesIO(data)),
-                    content_digest=f"sha-256=:{digest}:",
-                ),
-                ChunkReceipt,
-            )  # fmt: skip
-            with lock:
-                done, sent = done + len(data), sent + len(data)
-                if progress is not None:
-                    progress(done, session.expected_size)
+    def complete_upload(self, upload: UploadSession) -> UploadResult:
+        """The new version (`.file`) or the conflict it made (`.conflict`), once the server
+        checked the whole file's sha256; HashMismatch when it is not the announced one."""
+        return self._caller.call(
+            lambda client: complete_upload.sync_detailed(upload.id, client=client), UploadResult
+        )
 
-        with ThreadPoolExecutor(max(1, parallel)) as pool:
-            list(pool.map(send, missing))  # the first failure is raised here
-        return sent
+    def cancel_upload(self, upload: UploadSession) -> None:
+        """Give an upload up: the server drops its chunks (one left alone expires anyway)."""
+        answer = self._caller.send(
+            lambda client: cancel_upload.sync_detailed(upload.id, client=client)
+        )
+        if int(answer.status_code) != 204:
+            raise problem_of(int(answer.status_code), answer.content, answer.headers)
+
+    def upload_batch(self, items: Sequence[tuple[BatchItem, bytes]]) -> BatchResult:
+        """Small files with their bytes in one request, each applied like a report of its
+        own; `.items` says, in order, what became of each. A `ProblemError` with status 413
+        when the server takes batches this large from no one: send fewer, or one by one."""
+        return self._caller.call(
+            lambda client: upload_batch.sync_detailed(client=client, body=batch_body(items)),
+            BatchResult,
+        )
 
     # Downloads
     def download_file(
@@ -290,70 +337,97 @@ class Session:
         """The current version of `library_path` written to `dest_path`: streamed into a
         temp file beside it (kept, and resumed with Range + If-Range, when a download was
         interrupted), its sha256 checked, then renamed into place. Returns the sha256."""
-        url = f"/api/v1/sync/download/{quote(library_path, safe='')}"
+        url = file_url(library_path)
         head = self._caller.send(lambda client: client.get_httpx_client().head(url))
         if head.status_code != 200:
             raise problem_of(head.status_code, head.content, head.headers)
         content_hash, size = head.headers["etag"].strip('"'), int(head.headers["content-length"])
         dest = Path(dest_path)
         part = dest.with_name(f".{dest.name}.{content_hash[:16]}.pinakes-part")
-        hasher, have = _partial(part, size)
+        drop_older_parts(dest, part)
+        hasher, have = partial_of(part, size)
         if have < size or size == 0:
             ranged = {"Range": f"bytes={have}-", "If-Range": f'"{content_hash}"'} if have else {}
-            hasher, have = self._fetch(url, part, ranged, hasher, have, size, progress)
+            with self._streaming("GET", url, headers=ranged) as answer:
+                if answer.status_code == 200 and have:  # changed meanwhile: from the start
+                    hasher, have = hashlib.sha256(), 0
+                elif answer.status_code not in (200, 206):
+                    raise problem_of(answer.status_code, answer.read(), answer.headers)
+                with part.open("r+b" if have else "wb") as out:
+                    out.seek(have)
+                    out.truncate()
+                    try:
+                        stream_into(answer, out, hasher, have, size, progress)
+                    finally:  # what arrived stays, for a resume
+                        out.flush()
+                        os.fsync(out.fileno())
         if hasher.hexdigest() != content_hash:
             part.unlink(missing_ok=True)
-            raise PinakesError(f"{library_path} arrived with other bytes than announced")
+            raise FileChanged(f"{library_path} arrived with other bytes than announced")
         os.replace(part, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         return content_hash
 
-    def _fetch(
+    def download_to(
         self,
-        url: str,
-        part: Path,
-        headers: dict[str, str],
-        hasher: hashlib._Hash,
-        have: int,
-        size: int,
-        progress: Progress | None,
-    ) -> tuple[hashlib._Hash, int]:
-        """The rest of the file appended to `part` (all of it, when the server answers 200:
-        the file changed since the part was written); the hash of the whole and its length."""
-        http = self._caller.client.get_httpx_client()
-        request = http.build_request("GET", url, headers=headers)
-        r = guarded(self._caller.base_url, lambda: http.send(request, stream=True))
-        try:
-            if r.status_code == 200 and have:  # changed meanwhile (If-Range): from the start
-                hasher, have = hashlib.sha256(), 0
-            elif r.status_code not in (200, 206):
-                raise problem_of(r.status_code, r.read(), r.headers)
-            with part.open("r+b" if have else "wb") as out:
-                out.seek(have)
-                out.truncate()
-                if progress is not None:
-                    progress(have, size)
-                for block in r.iter_bytes(READ_BLOCK):
-                    out.write(block)
-                    hasher.update(block)
-                    have += len(block)
-                    if progress is not None:
-                        progress(have, size)
-                out.flush()
-                os.fsync(out.fileno())
-        except httpx.TransportError as exc:  # broken off: what arrived stays for a resume
-            where = self._caller.base_url
-            raise ConnectionFailed(f"the download from {where} broke off: {exc}") from None
-        finally:
-            r.close()
-        return hasher, have
+        library_path: str,
+        out: BinaryIO,
+        *,
+        expected_hash: str | None = None,
+        progress: Progress | None = None,
+    ) -> str:
+        """The current version of `library_path` streamed into `out` (an open handle: yours
+        to place, close and make durable); returns its sha256, checked as it arrived.
+        FileChanged, before anything is written, when `expected_hash` is given and the file
+        is another version now; FileChanged after, when the bytes were not the announced."""
+        with self._streaming("GET", file_url(library_path)) as answer:
+            if answer.status_code != 200:
+                raise problem_of(answer.status_code, answer.read(), answer.headers)
+            content_hash = str(answer.headers.get("etag", "")).strip('"')
+            if expected_hash is not None and content_hash != expected_hash:
+                raise FileChanged(f"{library_path} is another version now")
+            size, hasher = int(answer.headers.get("content-length", 0)), hashlib.sha256()
+            stream_into(answer, out, hasher, 0, size, progress)
+        if hasher.hexdigest() != content_hash:
+            raise FileChanged(f"{library_path} arrived with other bytes than announced")
+        return content_hash
+
+    def download_batch(self, paths: Sequence[str]) -> dict[str, Fetched]:
+        """Many small files in one answer: path → `Fetched` for each that came whole and
+        hashes right (a file that is missing, or larger than the server batches, is not
+        there: download it with `download_file` or `download_to`)."""
+        with self._streaming("POST", BATCH_URL, json={"paths": list(paths)}) as answer:
+            if answer.status_code != 200:
+                raise problem_of(answer.status_code, answer.read(), answer.headers)
+            return read_batch(answer)
+
+    @contextlib.contextmanager
+    def _streaming(self, method: str, url: str, **request: Any) -> Iterator[httpx.Response]:
+        """An answer whose body is read as it comes; a connection that breaks off meanwhile
+        is ConnectionFailed."""
+        with self._caller.stream(method, url, **request) as answer:
+            try:
+                yield answer
+            except httpx.TransportError as exc:
+                where = self._caller.base_url
+                raise ConnectionFailed(f"the download from {where} broke off: {exc}") from None
 
     # The feed and the library
     def changes(self, cursor: int = 0) -> ChangeFeed:
         """Every change after `cursor`, page after page until caught up; the feed's `cursor`
         is then where to read (or acknowledge) from next. CursorExpired when the feed was
         compacted past `cursor`."""
-        return ChangeFeed(self, cursor)
+        return ChangeFeed(self.change_pages(cursor), cursor)
+
+    def change_pages(self, cursor: int = 0, *, limit: int = PAGE) -> Iterator[ChangesPage]:
+        """The feed after `cursor` a page at a time, following `has_more` until caught up:
+        for a caller that records its progress (or acknowledges) page by page."""
+        while True:
+            page = self.changes_page(cursor, limit=limit)
+            yield page
+            if not page.has_more:
+                return
+            cursor = page.cursor
 
     def changes_page(self, cursor: int, wait: int = 0, limit: int = PAGE) -> ChangesPage:
         """One page of the feed after `cursor` (`wait`: long-poll up to that many seconds
@@ -379,10 +453,16 @@ class Session:
 
     def files(self) -> Iterator[FileEntry]:
         """Every live file, across pages, in bytewise path order."""
+        for page in self.file_pages():
+            yield from page.files
+
+    def file_pages(self) -> Iterator[FilesPage]:
+        """The live files a page at a time; the first page's `cursor` is where to follow the
+        feed from once they are all read."""
         after: str | None = None
         while True:
             page = self._caller.call(self._files_after(after), FilesPage)
-            yield from page.files
+            yield page
             if page.next_after is None:
                 return
             after = page.next_after
@@ -409,51 +489,14 @@ class Session:
 class ChangeFeed(Iterator[Change]):
     """The changes after a cursor, read a page at a time; `cursor` is where it has got to."""
 
-    def __init__(self, session: Session, cursor: int) -> None:
-        self._session, self.cursor = session, cursor
-        self._page: list[Change] = []
-        self._more = True
+    def __init__(self, pages: Iterator[ChangesPage], cursor: int) -> None:
+        self._pages, self._page, self.cursor = pages, deque[Change](), cursor
 
     def __iter__(self) -> ChangeFeed:
         return self
 
     def __next__(self) -> Change:
         while not self._page:
-            if not self._more:
-                raise StopIteration
-            page = self._session.changes_page(self.cursor)
-            self._page, self._more, self.cursor = list(page.changes), page.has_more, page.cursor
-        return self._page.pop(0)
-
-
-def _sha256_of(path: Path) -> tuple[str, int]:
-    hasher, size = hashlib.sha256(), 0
-    with path.open("rb") as handle:
-        while block := handle.read(READ_BLOCK):
-            hasher.update(block)
-            size += len(block)
-    return hasher.hexdigest(), size
-
-
-def _partial(part: Path, size: int) -> tuple[hashlib._Hash, int]:
-    """The hash of what an interrupted download left, and its length (nothing usable when
-    it is longer than the file)."""
-    hasher, have = hashlib.sha256(), 0
-    try:
-        with part.open("rb") as handle:
-            while block := handle.read(READ_BLOCK):
-                hasher.update(block)
-                have += len(block)
-    except FileNotFoundError:
-        return hasher, 0
-    if have > size:
-        return hashlib.sha256(), 0
-    return hasher, have
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            page = next(self._pages)  # StopIteration when caught up
+            self._page, self.cursor = deque(page.changes), page.cursor
+        return self._page.popleft()

@@ -7,25 +7,32 @@ import getpass
 import os
 import socket
 import sys
-import uuid
 from pathlib import Path
 
-from pinakes_client.models import Conflict
+from pinakes import CursorExpired, Pinakes, PinakesError, Unauthorized
+from pinakes_client.models import Conflict, DeviceType
 
-from .engine import Engine, PassSummary, plan_push
+from .engine import Engine, PassSummary, SyncError, plan_push
 from .ignore import Ignore
 from .local import LocalFolder
-from .remote import CursorExpired, Remote, SyncError, register, user_login
 from .state import FolderState, token_path, write_private
 
 WATCH_WAIT_SECONDS = 2
+
+
+REVOKED = (
+    "this device was removed, disabled or its token regenerated on the server: "
+    "run `pinakes-sync init` again"
+)
+MIB = 1024 * 1024
 
 
 def _progress(path: str, done: int, total: int) -> None:
     width = 30
     filled = width * done // max(total, 1)
     print(
-        f"\r  {path[-40:]:40} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+        f"\r  {path[-40:]:40} [{'#' * filled}{'.' * (width - filled)}] "
+        f"{done / MIB:.1f}/{total / MIB:.1f} MiB",
         end="" if done < total else "\n",
         file=sys.stderr,
         flush=True,
@@ -38,7 +45,7 @@ def _open(folder: Path, assume_yes: bool = False) -> Engine:
         device_token = token_path(folder).read_text().strip()
     except FileNotFoundError:
         raise SyncError(f"{folder} has no device token: run `pinakes-sync init` again") from None
-    remote = Remote(state.server, device_token)
+    remote = Pinakes.device(state.server, device_token)
     progress = _progress if sys.stderr.isatty() else None
     return Engine(folder, state, remote, progress=progress, assume_yes=assume_yes)
 
@@ -69,16 +76,18 @@ def init(args: argparse.Namespace) -> None:
         f"password for {args.username}: "
     )
     server = args.server.rstrip("/")
-    registration = register(
-        server,
-        user_login(server, args.username, password),
-        args.device_name or socket.gethostname(),
-    )
-    write_private(token_path(folder), registration.device_token)
-    FolderState(server=server, username=args.username, device_id=str(registration.device.id)).save(
-        folder
-    )
-    print(f"{folder} is now synced with {server} as device {registration.device.name!r}")
+    try:
+        user = Pinakes.login(server, args.username, password)
+    except Unauthorized:
+        raise SyncError("wrong username or password") from None
+    with user:
+        device, device_token = user.register_device(
+            args.device_name or socket.gethostname(), DeviceType.DESKTOP,
+            client_version="pinakes-sync",
+        )  # fmt: skip
+    write_private(token_path(folder), device_token)
+    FolderState(server=server, username=args.username, device_id=str(device.id)).save(folder)
+    print(f"{folder} is now synced with {server} as device {device.name!r}")
 
 
 def sync(args: argparse.Namespace) -> None:
@@ -87,8 +96,9 @@ def sync(args: argparse.Namespace) -> None:
         _report(engine.run_pass())
         while args.watch:
             try:
+                cursor = engine.state.cursor or 0
                 remote_news = bool(
-                    engine.remote.changes(engine.state.cursor or 0, wait=WATCH_WAIT_SECONDS).changes
+                    engine.remote.wait_for_changes(cursor, WATCH_WAIT_SECONDS).changes
                 )
             except CursorExpired:
                 remote_news = True  # the pass re-lists
@@ -135,7 +145,7 @@ def conflicts(args: argparse.Namespace) -> None:
 def resolve(args: argparse.Namespace) -> None:
     engine = _open(args.folder)
     try:
-        engine.remote.resolve(uuid.UUID(args.conflict_id), args.resolution)
+        engine.remote.resolve(args.conflict_id, args.resolution)
         _report(engine.run_pass())  # applies the outcome to this folder at once
     finally:
         engine.remote.close()
@@ -169,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (SyncError, FileNotFoundError) as exc:
+    except Unauthorized:
+        print(f"pinakes-sync: error: {REVOKED}", file=sys.stderr)
+        return 1
+    except (SyncError, PinakesError, FileNotFoundError) as exc:
         print(f"pinakes-sync: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

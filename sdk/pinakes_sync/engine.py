@@ -16,7 +16,7 @@ import hashlib
 import os
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,9 +24,22 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
+from pinakes import (
+    CursorExpired,
+    Fetched,
+    FileChanged,
+    HashMismatch,
+    NotFound,
+    PinakesError,
+    ProblemError,
+    Session,
+)
+from pinakes.session import CHUNK_SIZE
 from pinakes_client.models import (
     AcceptedChange,
     BatchItem,
+    BatchResult,
+    Change,
     ChangeType,
     ClientChange,
     Conflict,
@@ -37,23 +50,22 @@ from pinakes_client.models import (
 
 from .ignore import Ignore
 from .local import LocalFile, LocalFolder, Obstacle
-from .remote import (
-    BATCH_BYTES,
-    BATCH_ITEMS,
-    CHUNK_SIZE,
-    CursorExpired,
-    HashMismatch,
-    Remote,
-    SyncError,
-)
 from .scan import Scan, scan
 from .state import Blocked, FolderState, PendingUpload, Synced
 
 REPORT_BATCH = 1000
+# A batch upload: at most this many files, and bytes, in one request (the server's default
+# limit is 32 MiB a body; multipart framing adds a little to each file).
+BATCH_ITEMS = 1000
+BATCH_BYTES = 16 * 1024 * 1024
 PARALLEL_UPLOADS = 3
 DELETE_SHARE_LIMIT = 0.5
 UPLOAD_ATTEMPTS = 3  # a file that keeps changing while it is sent waits for a later pass
 PREFETCH_MAX = 1024 * 1024  # remote files up to this size come in download batches
+
+
+class SyncError(Exception):
+    """A failure worth one clear line to the person running pinakes-sync."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,7 @@ class Engine:
         self,
         folder: Path,
         state: FolderState,
-        remote: Remote,
+        remote: Session,
         say: Callable[[str], None] = print,
         progress: Callable[[str, int, int], None] | None = None,
         assume_yes: bool = False,
@@ -120,9 +132,8 @@ class Engine:
 
     def relist(self, summary: PassSummary) -> None:
         """A fresh (or expired) device reads the library, then the feed from its cursor."""
-        cursor, after, seen = None, None, set()
-        while True:
-            page = self.remote.files(after)
+        cursor, seen = None, set()
+        for page in self.remote.file_pages():
             cursor = page.cursor if cursor is None else cursor
             states = [
                 RemoteState(e.path, e.version, e.content_hash, e.size, e.mtime) for e in page.files
@@ -132,9 +143,6 @@ class Engine:
                 seen.add(remote.path)
                 self.apply(remote, summary)
             self._placed_durably()
-            after = page.next_after
-            if after is None:
-                break
         for path in [p for p in self.state.files if p not in seen]:
             self.apply(RemoteState(path, 0, None), summary)  # gone while we were not looking
         self.state.cursor = cursor
@@ -144,32 +152,35 @@ class Engine:
         assert self.state.cursor is not None
         while True:
             try:
-                page = self.remote.changes(self.state.cursor)
+                for page in self.remote.change_pages(self.state.cursor):
+                    self._apply_page(page.changes, summary)
+                    self.state.cursor = page.cursor
+                    self.save()  # durably applied (or kept as not applied) first, then acked
+                    self.remote.ack(page.cursor)
+                return
             except CursorExpired:
                 self.relist(summary)
-                continue
-            states = [
-                RemoteState(
-                    change.path, change.version,
-                    None if change.change_type == ChangeType.DELETED else change.content_hash,
-                    change.size, change.mtime,
-                )
-                for change in page.changes
-            ]  # fmt: skip
-            # A move takes the bytes it has here: only the rest is fetched ahead.
-            moved = {c.path for c in page.changes if c.change_type == ChangeType.MOVED}
-            self._prefetch([remote for remote in states if remote.path not in moved])
-            for change, remote in zip(page.changes, states, strict=True):
-                if change.change_type == ChangeType.MOVED and change.old_path:
-                    self.apply_move(change.old_path, remote, summary)
-                else:
-                    self.apply(remote, summary)
-            self._placed_durably()
-            self.state.cursor = page.cursor
-            self.save()  # durably applied (or kept as not applied) first, then acknowledged
-            self.remote.ack(page.cursor)
-            if not page.has_more:
-                return
+
+    def _apply_page(self, changes: Sequence[Change], summary: PassSummary) -> None:
+        """One page of the feed applied here (or kept as not applied), its small files
+        fetched ahead in batches; durable before the caller records the page's cursor."""
+        states = [
+            RemoteState(
+                change.path, change.version,
+                None if change.change_type == ChangeType.DELETED else change.content_hash,
+                change.size, change.mtime,
+            )
+            for change in changes
+        ]  # fmt: skip
+        # A move takes the bytes it has here: only the rest is fetched ahead.
+        moved = {c.path for c in changes if c.change_type == ChangeType.MOVED}
+        self._prefetch([remote for remote in states if remote.path not in moved])
+        for change, remote in zip(changes, states, strict=True):
+            if change.change_type == ChangeType.MOVED and change.old_path:
+                self.apply_move(change.old_path, remote, summary)
+            else:
+                self.apply(remote, summary)
+        self._placed_durably()
 
     def _prefetch(self, states: list[RemoteState]) -> None:
         """The page's small files fetched in download batches and staged beside their
@@ -188,20 +199,28 @@ class Engine:
                 wanted[remote.path] = remote  # the latest state of a path counts
         sizes = {path: remote.size or 0 for path, remote in wanted.items()}
         for group in _batches(list(wanted), sizes):
-            fetched = self.remote.download_batch(group)
+            fetched = self._fetch_batch(group)
             for path in group:
                 remote, hit = wanted[path], fetched.get(path)
-                if hit is None or hit[0] != remote.content_hash:
+                if hit is None or hit.content_hash != remote.content_hash:
                     continue
                 try:
                     temp = self.local.stage(
-                        path, partial(_write_all, hit[1]), _mtime_ns(remote), durable=False
+                        path, partial(_write_all, hit.data), _mtime_ns(remote), durable=False
                     )
                 except (Obstacle, OSError):
                     continue  # applying it says why, or downloads it one by one
-                self._staged[path] = (hit[0], temp)
+                self._staged[path] = (hit.content_hash, temp)
         if self._staged:
             self.local.sync()
+
+    def _fetch_batch(self, paths: list[str]) -> dict[str, Fetched]:
+        """What of `paths` came in one download batch (nothing, from a server that refused
+        the batch: those files are then downloaded one by one)."""
+        try:
+            return self.remote.download_batch(paths)
+        except ProblemError:
+            return {}
 
     def _placed_durably(self) -> None:
         """After a page: what was staged and not placed goes, and the renames are made
@@ -336,12 +355,17 @@ class Engine:
                 landed = self.local.place(remote.path, staged[1], still, durable=False)
                 placed = self._placed = True
         if not placed:
-            landed = self.local.install(
-                remote.path,
-                lambda out: self.remote.download_to(remote.path, out, content_hash),
-                _mtime_ns(remote),
-                still,
-            )
+            try:
+                landed = self.local.install(
+                    remote.path,
+                    lambda out: self.remote.download_to(
+                        remote.path, out, expected_hash=content_hash
+                    ),
+                    _mtime_ns(remote),
+                    still,
+                )
+            except (FileChanged, NotFound):
+                return False  # changed or gone since: a later change in the feed brings it
         if landed is None:
             self.state.deferred[remote.path] = (remote.version, content_hash)
             return False
@@ -451,7 +475,7 @@ class Engine:
                 )  # fmt: skip
                 sent.append(change)
                 items.append((item, data))
-            result = self.remote.upload_batch(items) if items else None
+            result = self._send_batch(items) if items else None
             if result is None:
                 refused += sent if items else []
                 continue
@@ -466,6 +490,15 @@ class Engine:
                     self.say(f"warning: {change.path} was not uploaded ({why}); "
                              "it is retried next pass")  # fmt: skip
         return refused
+
+    def _send_batch(self, items: list[tuple[BatchItem, bytes]]) -> BatchResult | None:
+        """The batch's result; None when the server takes batches this large from no one."""
+        try:
+            return self.remote.upload_batch(items)
+        except ProblemError as problem:
+            if problem.status == 413:
+                return None
+            raise
 
     def _read_small(self, path: str) -> tuple[LocalFile, bytes] | None:
         """The file's bytes and what they are, when it held still while it was read."""
@@ -527,30 +560,29 @@ class Engine:
     def _upload(
         self, path: str, local: LocalFile, base_version: int
     ) -> tuple[UploadResult, LocalFile] | None:
-        """Send the file; when it changed underneath (by its stat, or the server's hash
-        check), send it again as it is now, a few times at most. None: not sent this pass."""
+        """Send the file; when it changed underneath (by its stat, a short read, or the
+        server's hash check), send it again as it is now, a few times at most. None: not sent
+        this pass."""
         try:
             for _ in range(UPLOAD_ATTEMPTS):
-                session, sent_whole = self._send(path, local, base_version)
-                if sent_whole is not None and sent_whole != local.content_hash:
-                    changed = True
-                else:
-                    changed = not self._unchanged(path, local)
-                if not changed:
-                    try:
-                        result = self.remote.complete(session)
-                    except HashMismatch:
-                        changed = True
-                    else:
-                        with self._lock:
-                            self.state.uploads.pop(path, None)
+                upload = self._session(path, local, base_version)
+                try:
+                    self.remote.send_chunks(
+                        upload, partial(self.local.open_read, path), parallel=1,
+                        progress=self._progress_of(path),
+                    )  # fmt: skip
+                    if self._unchanged(path, local):
+                        result = self.remote.complete_upload(upload)
+                        self._forget_upload(path)
                         return result, local
-                self.remote.cancel(session)
-                with self._lock:
-                    self.state.uploads.pop(path, None)
+                except (FileChanged, HashMismatch):
+                    pass
+                with contextlib.suppress(PinakesError):  # (else it expires by itself)
+                    self.remote.cancel_upload(upload)
+                self._forget_upload(path)
                 local = self.local.hash(path)
             self.say(f"warning: {path} kept changing while it was sent; it is sent on a later pass")
-        except (SyncError, OSError, Obstacle) as exc:
+        except (PinakesError, OSError, Obstacle) as exc:
             self.say(f"warning: {path} was not uploaded ({exc}); it is retried next pass")
         return None
 
@@ -559,42 +591,29 @@ class Engine:
         same_inode = not local.inode or now is None or now.st_ino == local.inode
         return now is not None and local.same_file(now) and same_inode
 
-    def _send(
-        self, path: str, local: LocalFile, base_version: int
-    ) -> tuple[UploadSession, str | None]:
-        """Resume this file's earlier session when its bytes are unchanged, else start one;
-        send the missing chunks. Returns the session and, when every chunk was sent now, the
-        hash of what was sent."""
+    def _session(self, path: str, local: LocalFile, base_version: int) -> UploadSession:
+        """This file's earlier session when it is still open for these bytes, else a new
+        one, remembered in the folder's state (so a killed pass resumes it)."""
         with self._lock:
             pending = self.state.uploads.get(path)
-        session = None
-        if pending and pending.content_hash == local.content_hash:
-            session = self.remote.upload_status(uuid.UUID(pending.session_id))
-        if session is None:
-            session = self.remote.new_upload(path, local.content_hash, local.size, base_version)
+        resume = uuid.UUID(pending.session_id) if pending else None
+        upload = self.remote.start_upload(
+            path, local.content_hash, local.size, base_version=base_version, resume=resume
+        )
+        if upload.id != resume:
             with self._lock:
-                self.state.uploads[path] = PendingUpload(str(session.id), local.content_hash)
+                self.state.uploads[path] = PendingUpload(str(upload.id), local.content_hash)
             self.save()
-        received = set(session.received_chunks)
-        missing = [i for i in range(session.chunk_count) if i not in received]
-        whole = hashlib.sha256() if not received else None
-        done = len(received)
-        with self.local.open_read(path) as handle:
-            for index in missing:
-                handle.seek(index * session.chunk_size)
-                data = handle.read(session.chunk_size)
-                expected = min(session.chunk_size, local.size - index * session.chunk_size)
-                if len(data) != expected:
-                    return session, "shrank"  # not what was announced: send it anew
-                if whole is not None:
-                    whole.update(data)
-                self.remote.send_chunk(session, index, data)
-                done += 1
-                if self.progress:
-                    self.progress(path, done, session.chunk_count)
-            if whole is not None:
-                whole.update(handle.read())  # bytes past the announced size: it grew
-        return session, whole.hexdigest() if whole is not None else None
+        return upload
+
+    def _forget_upload(self, path: str) -> None:
+        with self._lock:
+            self.state.uploads.pop(path, None)
+
+    def _progress_of(self, path: str) -> Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        return partial(self.progress, path)
 
 
 def _batches(paths: list[str], sizes: dict[str, int]) -> list[list[str]]:

@@ -190,7 +190,7 @@ class LocalFolder:
     def install(
         self,
         path: str,
-        fill: Callable[[BinaryIO], None],
+        fill: Callable[[BinaryIO], object],
         mtime_ns: int | None,
         still: Callable[[os.stat_result | None], bool],
     ) -> os.stat_result | None:
@@ -200,7 +200,7 @@ class LocalFolder:
         return self.place(path, temp, still, durable=True)
 
     def stage(
-        self, path: str, fill: Callable[[BinaryIO], None], mtime_ns: int | None, durable: bool
+        self, path: str, fill: Callable[[BinaryIO], object], mtime_ns: int | None, durable: bool
     ) -> str:
         """A new version of `path` written to a temp file beside it (its name is returned, for
         `place`). Not `durable`: `sync` makes many staged files durable at once, before any of

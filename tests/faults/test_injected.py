@@ -5,13 +5,14 @@ agree, and the client's retry completes the work exactly once."""
 
 from __future__ import annotations
 
+import io
 import random
 import threading
 import time
 
 import httpx
 import pytest
-from pinakes_sync.remote import Remote
+from pinakes import Pinakes
 
 from ..blob_view import BlobView
 from ..conftest import CHUNK, DeviceClient, assert_problem, chunk, put_chunk, sha256
@@ -148,20 +149,19 @@ def test_a_failed_chunk_fdatasync_leaves_the_chunk_unreceived(start_faulty, make
 
 
 def test_the_sync_client_waits_out_a_storage_failure(start_faulty, make_account) -> None:
-    """pinakes-sync meets a 503 and comes back after its Retry-After, instead of failing."""
+    """The SDK (so pinakes-sync, built on it) meets a 503 and comes back after its
+    Retry-After, instead of failing."""
     faulty = start_faulty("fail-fdatasync")
     device: DeviceClient = make_account(faulty.server)
     _, device_token = device.account.add_device("synced folder")
-    remote = Remote(faulty.server.url, device_token)
-    try:
-        session = remote.new_upload("retried.bin", DATA_HASH, len(DATA), base_version=0)
+    with Pinakes.device(faulty.server.url, device_token) as laptop:
+        upload = laptop.start_upload("retried.bin", DATA_HASH, len(DATA))
         faulty.arm()
         threading.Timer(1.0, faulty.disarm).start()
         started = time.monotonic()
-        remote.send_chunk(session, 0, DATA)  # 503 first; the retry after Retry-After lands
+        # 503 first; the retry after Retry-After lands
+        assert laptop.send_chunks(upload, lambda: io.BytesIO(DATA)) == len(DATA)
         assert time.monotonic() - started >= 1  # it did wait for the fault to pass
-        result = remote.complete(session)
+        result = laptop.complete_upload(upload)
         assert result.file.content_hash == DATA_HASH
-    finally:
-        remote.close()
     assert device.download("retried.bin") == DATA
