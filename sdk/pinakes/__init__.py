@@ -14,7 +14,7 @@ Built on the generated `pinakes_client` (its models are what these methods retur
 
 from ._calls import Retries
 from ._downloads import Fetched
-from ._uploads import Opener, Progress, Source
+from ._uploads import Opener, Progress, Source, sha256_of
 from .aio import AsyncChangeFeed, AsyncPinakes, AsyncSession
 from .errors import (
     ConnectionFailed,
@@ -55,4 +55,5 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "Uploaded",
+    "sha256_of",
 ]

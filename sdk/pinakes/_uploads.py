@@ -49,10 +49,11 @@ def opener_of(source: Source) -> Opener:
     return lambda: path.open("rb")
 
 
-def sha256_of(source: Opener) -> tuple[str, int]:
-    """The sha256 (hex) and length of what `source` opens."""
+def sha256_of(source: Source) -> tuple[str, int]:
+    """The sha256 (hex, what the server calls a content hash) and the length of a file, or
+    of what an opener opens (read a block at a time)."""
     hasher, size = hashlib.sha256(), 0
-    with source() as handle:
+    with opener_of(source)() as handle:
         while block := handle.read(READ_BLOCK):
             hasher.update(block)
             size += len(block)

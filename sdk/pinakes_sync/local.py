@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import hashlib
 import os
 import stat
 import unicodedata
@@ -23,10 +22,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import BinaryIO
 
+from pinakes import sha256_of
+
 TEMP_PREFIX = ".pinakes-part-"
 # Linux's syncfs(2); elsewhere (macOS has none) `sync` falls back to os.sync().
 _syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
-BLOCK = 1024 * 1024
 WALK_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # What the file system says when a name is no good here, or we may not touch it.
 _REFUSED = {
@@ -178,12 +178,10 @@ class LocalFolder:
 
     def hash(self, path: str) -> LocalFile:
         """What the file holds now, read through a descriptor that cannot be a symlink."""
-        digest = hashlib.sha256()
         with self.open_read(path) as handle:
             before = os.fstat(handle.fileno())
-            while block := handle.read(BLOCK):
-                digest.update(block)
-        return LocalFile(digest.hexdigest(), before.st_size, before.st_mtime_ns, before.st_ino)
+            content_hash, _ = sha256_of(lambda: contextlib.nullcontext(handle))
+        return LocalFile(content_hash, before.st_size, before.st_mtime_ns, before.st_ino)
 
     # --- writing ------------------------------------------------------------------------
 
