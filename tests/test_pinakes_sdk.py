@@ -367,12 +367,14 @@ def test_the_asyncio_twin_does_the_same(make_user: Callable[[], Account], tmp_pa
 def test_a_device_signs_in_again_when_its_token_expires(
     server_factory: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
-    server = server_factory(PINAKES_TOKEN_TTL_SECONDS="1", PINAKES_JWT_LEEWAY_SECONDS="0")
+    # Two seconds: a JWT's expiry is a whole second, so one issued late in a second with a
+    # one-second life could expire before the call it was renewed for arrives.
+    server = server_factory(PINAKES_TOKEN_TTL_SECONDS="2", PINAKES_JWT_LEEWAY_SECONDS="0")
     assert register(server, "dave").status_code == 201
     with Pinakes.login(server.url, "dave", PASSWORD) as dave:
         _, token = dave.register_device("slow", "laptop")
     with Pinakes.device(server.url, token, resume_dir=tmp_path) as device:
         first = device.client.token
-        time.sleep(2.5)  # its JWT has expired by now
+        time.sleep(3.2)  # its JWT has expired by now
         done = device.upload_file(written(tmp_path / "late.txt", b"late"), "late.txt")
         assert done.file is not None and device.client.token != first

@@ -73,7 +73,15 @@ from ._downloads import (
 )
 from ._resume import Resumes, default_directory
 from ._uploads import Progress, Source, batch_body, opener_of, send_chunks, sha256_of
-from .errors import ConnectionFailed, FileChanged, Gone, HashMismatch, NotFound, problem_of
+from .errors import (
+    ConnectionFailed,
+    FileChanged,
+    Gone,
+    HashMismatch,
+    NotFound,
+    PinakesError,
+    problem_of,
+)
 
 CHUNK_SIZE = 8 * 1024 * 1024
 PAGE = 1000
@@ -231,6 +239,7 @@ class Session:
                     progress(size, size)
                 stored = UploadedFile(path=accepted.stored_path, version=accepted.version,
                                       content_hash=content_hash, size=size)  # fmt: skip
+                self._resumes.drop(key)  # (a record of a session that is no more)
                 return Uploaded(stored, None, None, 0)
             upload = self.start_upload(library_path, content_hash, size,
                                        base_version=base_version or 0,
@@ -363,7 +372,7 @@ class Session:
                         os.fsync(out.fileno())
         if hasher.hexdigest() != content_hash:
             part.unlink(missing_ok=True)
-            raise FileChanged(f"{library_path} arrived with other bytes than announced")
+            raise PinakesError(f"{library_path} arrived with other bytes than announced")
         os.replace(part, dest)
         fsync_dir(dest.parent)
         return content_hash
@@ -379,7 +388,8 @@ class Session:
         """The current version of `library_path` streamed into `out` (an open handle: yours
         to place, close and make durable); returns its sha256, checked as it arrived.
         FileChanged, before anything is written, when `expected_hash` is given and the file
-        is another version now; FileChanged after, when the bytes were not the announced."""
+        is another version now; PinakesError after, when the bytes that came are not the
+        version announced (damaged on the way: ask again)."""
         with self._streaming("GET", file_url(library_path)) as answer:
             if answer.status_code != 200:
                 raise problem_of(answer.status_code, answer.read(), answer.headers)
@@ -388,8 +398,8 @@ class Session:
                 raise FileChanged(f"{library_path} is another version now")
             size, hasher = int(answer.headers.get("content-length", 0)), hashlib.sha256()
             stream_into(answer, out, hasher, 0, size, progress)
-        if hasher.hexdigest() != content_hash:
-            raise FileChanged(f"{library_path} arrived with other bytes than announced")
+        if hasher.hexdigest() != content_hash:  # damaged on the way: ask again
+            raise PinakesError(f"{library_path} arrived with other bytes than announced")
         return content_hash
 
     def download_batch(self, paths: Sequence[str]) -> dict[str, Fetched]:
