@@ -43,6 +43,7 @@ OCTETS = "application/octet-stream"
 
 
 def opener_of(source: Source) -> Opener:
+    """A path as the opener of its bytes (an opener as itself)."""
     if callable(source):
         return source
     path = Path(source)
@@ -73,7 +74,8 @@ def send_chunks(
     progress: Progress | None,
 ) -> int:
     """The chunks `upload` lacks, read from `source`, `parallel` at a time; the bytes sent.
-    FileChanged when a chunk reads shorter than the session says (the file shrank)."""
+    FileChanged when a chunk reads shorter or longer than the session says (the file is
+    no longer the size it was announced at)."""
     missing = sorted(set(range(upload.chunk_count)) - set(upload.received_chunks))
     done, sent, lock = upload.bytes_received, 0, threading.Lock()
     if progress is not None:

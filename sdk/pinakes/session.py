@@ -308,7 +308,7 @@ class Session:
     ) -> int:
         """The chunks `upload` lacks (as it was fetched), read from `source`, `parallel` at a
         time, each with its `Content-Digest`; returns the bytes sent. FileChanged when the
-        file reads shorter than the session expects."""
+        file reads shorter or longer than the session expects."""
         return send_chunks(self._caller, upload, opener_of(source), parallel, progress)
 
     def complete_upload(self, upload: UploadSession) -> UploadResult:
