@@ -193,6 +193,7 @@ def test_the_feed_is_followed_to_its_end_and_expires_after_compaction(
     feed = laptop.changes()
     assert [(c.path, c.version) for c in feed] == [("f0.txt", 1), ("f1.txt", 1), ("f2.txt", 1)]
     assert feed.cursor == 3
+    assert [c.seq for c in laptop.changes(None)] == [1, 2, 3]  # None: from the beginning
     assert laptop.ack(feed.cursor).cursor == 3
     assert laptop.wait_for_changes(feed.cursor, timeout=1).changes == []
     assert sorted(f.path for f in laptop.files()) == ["f0.txt", "f1.txt", "f2.txt"]

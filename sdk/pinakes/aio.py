@@ -196,7 +196,7 @@ class AsyncSession:
     async def download_batch(self, paths: Sequence[str]) -> dict[str, Fetched]:
         return await asyncio.to_thread(self.session.download_batch, paths)
 
-    def changes(self, cursor: int = 0) -> AsyncChangeFeed:
+    def changes(self, cursor: int | None = None) -> AsyncChangeFeed:
         return AsyncChangeFeed(self.session.changes(cursor))
 
     def change_pages(self, cursor: int = 0) -> AsyncIterator[ChangesPage]:

@@ -423,11 +423,12 @@ class Session:
                 raise ConnectionFailed(f"the download from {where} broke off: {exc}") from None
 
     # The feed and the library
-    def changes(self, cursor: int = 0) -> ChangeFeed:
-        """Every change after `cursor`, page after page until caught up; the feed's `cursor`
-        is then where to read (or acknowledge) from next. CursorExpired when the feed was
-        compacted past `cursor`."""
-        return ChangeFeed(self.change_pages(cursor), cursor)
+    def changes(self, cursor: int | None = None) -> ChangeFeed:
+        """Every change after `cursor` (None: from the beginning), page after page until
+        caught up; the feed's `cursor` is then where to read (or acknowledge) from next.
+        CursorExpired when the feed was compacted past `cursor`."""
+        start = cursor or 0
+        return ChangeFeed(self.change_pages(start), start)
 
     def change_pages(self, cursor: int = 0, *, limit: int = PAGE) -> Iterator[ChangesPage]:
         """The feed after `cursor` a page at a time, following `has_more` until caught up:
