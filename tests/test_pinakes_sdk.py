@@ -379,3 +379,8 @@ def test_a_device_signs_in_again_when_its_token_expires(
         time.sleep(3.2)  # its JWT has expired by now
         done = device.upload_file(written(tmp_path / "late.txt", b"late"), "late.txt")
         assert done.file is not None and device.client.token != first
+        second = device.client.token
+        time.sleep(3.2)  # expired again: a streamed answer (a download) signs in too
+        into = io.BytesIO()
+        device.download_to("late.txt", into)
+        assert into.getvalue() == b"late" and device.client.token not in (first, second)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ._uploads import READ_BLOCK, Progress
+from ._uploads import READ_BLOCK, Progress, hash_into
 
 BATCH_URL = "/api/v1/sync/download-batch"
 
@@ -54,12 +54,10 @@ def stream_into(
 def partial_of(part: Path, size: int) -> tuple[hashlib._Hash, int]:
     """The hash of what an interrupted download left, and its length (nothing usable when
     it is longer than the file)."""
-    hasher, have = hashlib.sha256(), 0
+    hasher = hashlib.sha256()
     try:
         with part.open("rb") as handle:
-            while block := handle.read(READ_BLOCK):
-                hasher.update(block)
-                have += len(block)
+            have = hash_into(hasher, handle)
     except FileNotFoundError:
         return hasher, 0
     if have > size:

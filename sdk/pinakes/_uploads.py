@@ -53,12 +53,19 @@ def opener_of(source: Source) -> Opener:
 def sha256_of(source: Source) -> tuple[str, int]:
     """The sha256 (hex, what the server calls a content hash) and the length of a file, or
     of what an opener opens (read a block at a time)."""
-    hasher, size = hashlib.sha256(), 0
+    hasher = hashlib.sha256()
     with opener_of(source)() as handle:
-        while block := handle.read(READ_BLOCK):
-            hasher.update(block)
-            size += len(block)
+        size = hash_into(hasher, handle)
     return hasher.hexdigest(), size
+
+
+def hash_into(hasher: hashlib._Hash, handle: BinaryIO) -> int:
+    """The rest of `handle` fed to `hasher` a block at a time; how many bytes that was."""
+    size = 0
+    while block := handle.read(READ_BLOCK):
+        hasher.update(block)
+        size += len(block)
+    return size
 
 
 def content_digest(data: bytes) -> str:
