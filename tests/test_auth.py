@@ -30,6 +30,22 @@ def test_first_user_becomes_admin_and_registration_then_closes(
     assert_problem(register(server, "third_user", login(server, "second_user")), 403)
 
 
+def test_an_admins_device_token_cannot_register_users(admin: Account) -> None:
+    """Registering users is a person's act: a device of the admin's (which may go rogue) acts
+    only for itself, so its token is refused and nobody is created."""
+    _, device_token = admin.add_device("admin's phone")
+    refused = register(admin.server, "made_by_a_device", admin.device_jwt(device_token))
+    problem = assert_problem(refused, 403, "user-token-required")
+    assert "login" in problem["detail"]
+    with admin.client() as api:
+        assert (
+            api.post(
+                "/api/v1/auth/login", json={"username": "made_by_a_device", "password": PASSWORD}
+            ).status_code
+            == 401
+        )
+
+
 def test_open_registration_lets_anyone_register(server_factory: Callable[..., LiveServer]) -> None:
     server = server_factory(PINAKES_OPEN_REGISTRATION="1")
     assert register(server, "someone").json()["is_admin"] is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
 from .conftest import Account, assert_problem
@@ -119,18 +120,28 @@ def test_unknown_and_malformed_ids(alice: Account) -> None:
     assert problem["errors"][0]["location"] == "path.id"
 
 
-def test_another_users_device_is_403_and_untouched(alice: Account, bob: Account) -> None:
+def test_another_users_device_is_404_like_an_unknown_one_and_untouched(
+    alice: Account, bob: Account
+) -> None:
+    """Bob learns nothing, not even that the id exists: the answer is an unknown id's."""
     device_id, device_token = alice.add_device("alice's laptop")
+    unknown = str(uuid.uuid4())
+
+    def calls(api: httpx.Client, target: str) -> list[httpx.Response]:
+        return [
+            api.get(f"{DEVICES}/{target}"),
+            api.put(f"{DEVICES}/{target}", json={"name": "mine now", "enabled": False}),
+            api.delete(f"{DEVICES}/{target}"),
+            api.post(f"{DEVICES}/{target}/token"),
+        ]
+
     with bob.client() as api:
-        for reply in (
-            api.get(f"{DEVICES}/{device_id}"),
-            api.put(f"{DEVICES}/{device_id}", json={"name": "mine now", "enabled": False}),
-            api.delete(f"{DEVICES}/{device_id}"),
-            api.post(f"{DEVICES}/{device_id}/token"),
-        ):
-            problem = assert_problem(reply, 403, "forbidden")
+        for reply, control in zip(calls(api, device_id), calls(api, unknown), strict=True):
+            problem = assert_problem(reply, 404, "not-found")
             assert "alice's laptop" not in reply.text and device_token not in reply.text
-            assert set(problem) <= {"type", "title", "status", "detail"}
+            unknown_problem = assert_problem(control, 404, "not-found")
+            assert problem == {**unknown_problem, "detail": problem["detail"]}
+            assert problem["detail"] == unknown_problem["detail"].replace(unknown, device_id)
     with alice.client() as api:
         device = api.get(f"{DEVICES}/{device_id}").json()
     assert device["name"] == "alice's laptop" and device["enabled"] is True
@@ -143,7 +154,8 @@ def test_a_device_token_reads_all_but_changes_only_itself(alice: Account) -> Non
     with alice.client(alice.device_jwt(my_token)) as api:
         assert {d["id"] for d in api.get(DEVICES).json()} == {me, other}
         assert api.get(f"{DEVICES}/{other}").json()["name"] == "other"
-        assert_problem(api.post(DEVICES, json={"name": "x", "device_type": "other"}), 403)
+        refused = api.post(DEVICES, json={"name": "x", "device_type": "other"})
+        assert_problem(refused, 403, "user-token-required")
         assert_problem(api.put(f"{DEVICES}/{other}", json={"name": "hijacked"}), 403)
         assert_problem(api.post(f"{DEVICES}/{other}/token"), 403)
         assert_problem(api.delete(f"{DEVICES}/{other}"), 403)

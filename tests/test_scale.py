@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import psycopg
 import pytest
+from pinakes_server.auth import Claims
 from pinakes_server.services.notifier import ChangeNotifier
 from pinakes_server.storage.db import CHANGES_CHANNEL
 
@@ -193,7 +194,7 @@ def test_a_notify_from_another_process_wakes_a_waiter(postgres: PostgresCluster)
         notifier.poll_interval = 3600
         running = asyncio.create_task(notifier.run())
         await asyncio.sleep(0.5)  # listening by now
-        waiter = asyncio.create_task(notifier.wait(user, cursor=5, timeout=20))
+        waiter = asyncio.create_task(notifier.wait(Claims(user, None), cursor=5, timeout=20))
         await asyncio.sleep(0.05)
         started = time.monotonic()
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as other:

@@ -28,6 +28,7 @@ from .errors import (
     ProblemError,
     TooManyRequests,
     Unauthorized,
+    UserTokenRequired,
 )
 from .session import ChangeFeed, Pinakes, Session, Uploaded
 
@@ -55,5 +56,6 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "Uploaded",
+    "UserTokenRequired",
     "sha256_of",
 ]

@@ -55,6 +55,11 @@ class Forbidden(ProblemError):
     """403: signed in, but not allowed (another device's business, an admin's task)."""
 
 
+class UserTokenRequired(Forbidden):
+    """403 `user-token-required`: only a person signed in with a password may do this (register
+    users or devices); a device's token, even an admin's, may not."""
+
+
 class NotFound(ProblemError):
     """404: no such file, device, conflict or upload session (of yours)."""
 
@@ -80,6 +85,7 @@ class TooManyRequests(ProblemError):
 _BY_TYPE: dict[str, type[ProblemError]] = {
     "cursor-expired": CursorExpired,
     "hash-mismatch": HashMismatch,
+    "user-token-required": UserTokenRequired,
 }
 _BY_STATUS: dict[int, type[ProblemError]] = {
     401: Unauthorized,

@@ -93,6 +93,7 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
             config.jwt_audience,
             config.token_ttl_seconds,
             config.jwt_leeway_seconds,
+            config.max_token_lifetime_seconds,
         )
         app.ctx.sign_ins = SignInThrottle(config.sign_in_failures, config.sign_in_window_seconds)
         app.ctx.notifier = ChangeNotifier(listen_url=config.database_url if is_postgres() else None)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import os
+import re
 import secrets
 import time
 import uuid
@@ -79,6 +82,23 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> str:
 
 # Verified tokens remembered per process: a client sends the same token with every request.
 VERIFIED_CACHE_SIZE = 4096
+# A JWT in compact form: three unpadded base64url segments.
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def _canonical(token: str) -> bool:
+    """One text per token: no padding, and no segment whose unused low bits are set (base64
+    decoders ignore them, so `…Q` and `…R` would carry the same signature)."""
+    if not _COMPACT.fullmatch(token):
+        return False
+    for segment in token.split("."):
+        try:
+            raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        except (binascii.Error, ValueError):
+            return False
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != segment:
+            return False
+    return True
 
 
 class TokenCodec:
@@ -90,13 +110,21 @@ class TokenCodec:
     """
 
     def __init__(
-        self, secret: str, issuer: str, audience: str, ttl_seconds: int, leeway_seconds: int = 0
+        self,
+        secret: str,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int,
+        leeway_seconds: int = 0,
+        max_lifetime_seconds: int | None = None,
     ) -> None:
         self._secret = secret
         self.issuer = issuer
         self.audience = audience
         self.ttl_seconds = ttl_seconds
         self.leeway = leeway_seconds
+        # No token counts for longer than this, whoever signed it with our key.
+        self.max_lifetime = max_lifetime_seconds if max_lifetime_seconds else ttl_seconds
         self._verified: dict[str, tuple[Claims, float]] = {}
 
     def issue(self, grant: Grant) -> str:
@@ -129,6 +157,8 @@ class TokenCodec:
         return claims
 
     def _verify(self, token: str) -> tuple[Claims, float]:
+        if not _canonical(token):
+            raise Unauthorized("the token is not valid")
         try:
             claims = jwt.decode(
                 token,
@@ -147,16 +177,22 @@ class TokenCodec:
             user_id = uuid.UUID(claims["sub"])
             device = None
             if "did" in claims:
-                device = DeviceBinding(uuid.UUID(claims["did"]), _generation(claims["dgen"]))
-            user_generation = _generation(claims.get("ugen", 1))  # none before migration 5
+                device = DeviceBinding(uuid.UUID(claims["did"]), _integer(claims["dgen"]))
+            user_generation = _integer(claims.get("ugen", 1))  # none before migration 5
+            # Whole seconds (PyJWT also takes strings and floats).
+            expires, issued = _integer(claims["exp"]), _integer(claims["iat"])
         except (KeyError, TypeError, ValueError, AttributeError):
             raise Unauthorized("the token is not valid") from None
-        return Claims(user_id, device, user_generation), float(claims["exp"])
+        # However it was signed with our key, no token lives longer than the server allows.
+        too_late = time.time() + self.max_lifetime + self.leeway
+        if expires - issued > self.max_lifetime or expires > too_late:
+            raise Unauthorized("the token is not valid: it lives longer than this server allows")
+        return Claims(user_id, device, user_generation), float(expires)
 
 
-def _generation(claim: object) -> int:
+def _integer(claim: object) -> int:
     if not isinstance(claim, int) or isinstance(claim, bool):
-        raise TypeError("a token generation is an integer")
+        raise TypeError("the claim must be an integer")
     return claim
 
 

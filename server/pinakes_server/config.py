@@ -63,6 +63,9 @@ class Config:
     jwt_issuer: str = "pinakes-sync"
     jwt_audience: str = "pinakes-sync-api"
     token_ttl_seconds: int = 3600
+    # The longest `exp - iat` any token may have, and how far ahead `exp` may be (our own
+    # tokens live token_ttl_seconds; this bounds one signed with our key by anyone else).
+    max_token_lifetime_seconds: int = 24 * 3600
     # Clock skew tolerated on `exp`, `nbf` and `iat` (instances' clocks differ a little).
     jwt_leeway_seconds: int = 10
     # Failed logins and device-logins an address may make per window and username (ten times
@@ -107,6 +110,9 @@ class Config:
             "jwt_issuer": env.get("PINAKES_JWT_ISSUER", cls.jwt_issuer),
             "jwt_audience": env.get("PINAKES_JWT_AUDIENCE", cls.jwt_audience),
             "token_ttl_seconds": _int(env, "PINAKES_TOKEN_TTL_SECONDS", cls.token_ttl_seconds, 1),
+            "max_token_lifetime_seconds": _int(
+                env, "PINAKES_MAX_TOKEN_LIFETIME_SECONDS", cls.max_token_lifetime_seconds, 1
+            ),
             "jwt_leeway_seconds": _int(
                 env, "PINAKES_JWT_LEEWAY_SECONDS", cls.jwt_leeway_seconds, 0
             ),
@@ -143,4 +149,10 @@ class Config:
             ),
         }
         values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+        config = cls(**values)  # type: ignore[arg-type]
+        if config.token_ttl_seconds > config.max_token_lifetime_seconds:
+            raise ConfigError(
+                "PINAKES_TOKEN_TTL_SECONDS may not exceed PINAKES_MAX_TOKEN_LIFETIME_SECONDS "
+                f"({config.token_ttl_seconds} > {config.max_token_lifetime_seconds})"
+            )
+        return config

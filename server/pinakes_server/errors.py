@@ -66,6 +66,13 @@ class Forbidden(ApiError):
     status, type, title = 403, "forbidden", "Forbidden"
 
 
+class UserTokenRequired(Forbidden):
+    """What only a person signed in with a password may do: a device-bound token, even an
+    admin's, is refused (a device gone rogue cannot act beyond itself)."""
+
+    type, title = "user-token-required", "User token required"
+
+
 class NotFound(ApiError):
     status, type, title = 404, "not-found", "Not found"
 

@@ -86,10 +86,11 @@ def world(admin: Account) -> Iterator[World]:
 @dataclass(frozen=True)
 class Probe:
     """One call aimed at Alice's object; `refused` is None when the answer must be 200 with
-    nothing of hers in it (lists and feeds are scoped to the caller)."""
+    nothing of hers in it (lists and feeds are scoped to the caller). Another user's object is
+    404, as an unknown id is: an answer never tells that an id exists."""
 
     call: Callable[[World, httpx.Client], httpx.Response]
-    refused: frozenset[int] | None = frozenset({403, 404})
+    refused: frozenset[int] | None = frozenset({404})
 
 
 def _chunk(w: World, api: httpx.Client) -> httpx.Response:
@@ -145,6 +146,10 @@ def _laptop(w: World) -> str:
     return w.laptop.id
 
 
+# Naming a device in a sync request: a device token naming any device but its own is 403,
+# whatever the id (nothing learnt); a user token naming another user's device, 404.
+NAMES_A_DEVICE = frozenset({403, 404})
+
 # Bob's calls, each aimed at one object of Alice's.
 CROSS_USER: dict[str, list[Probe]] = {
     "get_device": [Probe(lambda w, api: api.get(f"/api/v1/sync/devices/{w.laptop.id}"))],
@@ -157,10 +162,10 @@ CROSS_USER: dict[str, list[Probe]] = {
     "regenerate_device_token": [
         Probe(lambda w, api: api.post(f"/api/v1/sync/devices/{w.laptop.id}/token"))
     ],
-    "report_changes": [Probe(_report(_laptop))],
-    "ack_changes": [Probe(_ack(_laptop))],
-    "create_upload": [Probe(_upload(_laptop))],
-    "upload_batch": [Probe(_batch(_laptop))],
+    "report_changes": [Probe(_report(_laptop), refused=NAMES_A_DEVICE)],
+    "ack_changes": [Probe(_ack(_laptop), refused=NAMES_A_DEVICE)],
+    "create_upload": [Probe(_upload(_laptop), refused=NAMES_A_DEVICE)],
+    "upload_batch": [Probe(_batch(_laptop), refused=NAMES_A_DEVICE)],
     "get_upload": [Probe(lambda w, api: api.get(f"/api/v1/sync/upload/{w.session_id}"))],
     "cancel_upload": [Probe(lambda w, api: api.delete(f"/api/v1/sync/upload/{w.session_id}"))],
     "upload_chunk": [Probe(_chunk)],
@@ -209,11 +214,15 @@ def _phone(w: World) -> str:
 # Alice's laptop (its device-bound token) acting for her phone: only the user token may.
 CROSS_DEVICE: dict[str, Probe] = {
     "update_device": Probe(
-        lambda w, api: api.put(f"/api/v1/sync/devices/{w.phone.id}", json={"enabled": False})
+        lambda w, api: api.put(f"/api/v1/sync/devices/{w.phone.id}", json={"enabled": False}),
+        refused=frozenset({403}),
     ),
-    "delete_device": Probe(lambda w, api: api.delete(f"/api/v1/sync/devices/{w.phone.id}")),
+    "delete_device": Probe(
+        lambda w, api: api.delete(f"/api/v1/sync/devices/{w.phone.id}"), refused=frozenset({403})
+    ),
     "regenerate_device_token": Probe(
-        lambda w, api: api.post(f"/api/v1/sync/devices/{w.phone.id}/token")
+        lambda w, api: api.post(f"/api/v1/sync/devices/{w.phone.id}/token"),
+        refused=frozenset({403}),
     ),
     "report_changes": Probe(_report(_phone), refused=frozenset({403})),
     "ack_changes": Probe(_ack(_phone), refused=frozenset({403})),

@@ -33,6 +33,20 @@ def _by_hand(header: dict[str, object], claims: dict[str, object], key: bytes | 
 
 
 HS256 = {"alg": "HS256", "typ": "JWT"}
+MAX_LIFETIME = Config.max_token_lifetime_seconds  # the shared test server's (the default)
+_B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _in(seconds: int) -> int:
+    return int(time.time()) + seconds
+
+
+def _with_unused_bits(token: str) -> str:
+    """The same signature bytes in another text: a 32-byte signature is 43 characters, whose
+    last carries two bits no decoder reads."""
+    last = _B64URL.index(token[-1])
+    assert last & 3 == 0, "a canonical signature leaves its unused bits clear"
+    return token[:-1] + _B64URL[last | 1]
 
 
 def test_a_token_signed_with_the_server_secret_works(alice: Account) -> None:
@@ -77,12 +91,35 @@ FORGERIES: dict[str, Forge] = {
     "exp-not-a-number": lambda a, key: jwt.encode(claims_for(a, exp="tomorrow"), key),
     "ugen-not-a-number": lambda a, key: jwt.encode(claims_for(a, ugen="1"), key),
     "ugen-not-yet-issued": lambda a, key: jwt.encode(claims_for(a, ugen=2), key),
+    # `exp` and `iat` are whole seconds within the longest lifetime the server allows.
+    "exp-numeric-string": lambda a, key: jwt.encode(claims_for(a, exp=str(_in(600))), key),
+    "exp-float": lambda a, key: jwt.encode(claims_for(a, exp=_in(600) + 0.5), key),
+    "exp-1e20": lambda a, key: jwt.encode(claims_for(a, exp=10**20), key),
+    "iat-float": lambda a, key: jwt.encode(claims_for(a, iat=_in(0) + 0.5), key),
+    "exp-bool": lambda a, key: jwt.encode(claims_for(a, exp=True), key),
+    "lives-past-the-maximum": lambda a, key: jwt.encode(
+        claims_for(a, exp=_in(MAX_LIFETIME + 60)), key
+    ),
+    "issued-long-ago-lives-long": lambda a, key: jwt.encode(
+        claims_for(a, iat=_in(-MAX_LIFETIME), exp=_in(600)), key
+    ),
+    # One token, one text: padding or set unused bits make another text of the same token.
+    "padded": lambda a, key: a.token + "=",
+    "padded-segment": lambda a, key: a.token.replace(".", "=.", 1),
+    "unused-signature-bits-set": lambda a, key: _with_unused_bits(a.token),
+    "whitespace-inside": lambda a, key: a.token[:10] + "\t" + a.token[10:],
 }
 
 
 @pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
 def test_forged_tokens_are_401(alice: Account, forge: Forge) -> None:
     assert status_with(alice, forge(alice, secret_of(alice.server))) == 401
+
+
+def test_a_token_within_the_maximum_lifetime_works(alice: Account) -> None:
+    """The control for the lifetime forgeries: a day-long token of ours is still ours."""
+    token = jwt.encode(claims_for(alice, exp=_in(MAX_LIFETIME - 60)), secret_of(alice.server))
+    assert status_with(alice, token) == 200
 
 
 @pytest.mark.parametrize("header", ["", "Bearer", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b"])

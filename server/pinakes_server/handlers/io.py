@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 from sanic import HTTPResponse, Request
 
-from ..auth import Principal
+from ..auth import Claims, Principal
 from ..errors import ValidationFailed, safe_str
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,4 +45,12 @@ def principal(request: Request) -> Principal:
     """The authenticated caller (the middleware set it; required operations only)."""
     found: Principal | None = request.ctx.principal
     assert found is not None, "operation without bearer security asked for a principal"
+    return found
+
+
+def held_claims(request: Request) -> Claims:
+    """The verified token the request was admitted with, for a request held open (its standing
+    is checked again while it waits)."""
+    found: Claims | None = request.ctx.claims
+    assert found is not None, "operation without bearer security asked for its token"
     return found

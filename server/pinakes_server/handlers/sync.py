@@ -5,11 +5,11 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request
 
 from .._generated import models
-from ..services import feed
+from ..services import feed, users
 from ..services.notifier import ChangeNotifier
 from ..services.report import report_changes as apply_changes
-from ..services.units import unit
-from .io import parse, principal, render
+from ..services.units import quick_read, unit
+from .io import held_claims, parse, principal, render
 from .registry import operation
 
 
@@ -46,8 +46,11 @@ async def get_changes(request: Request) -> HTTPResponse:
     wait = min(_int_arg(request, "wait", 0), request.app.ctx.config.long_poll_max_seconds)
     page = await unit(feed.changes_since, caller.user_id, cursor, limit)
     if not page.changes and wait > 0:
-        await _notifier(request).wait(caller.user_id, cursor, wait)
+        claims = held_claims(request)
+        await _notifier(request).wait(claims, cursor, wait)
         page = await unit(feed.changes_since, caller.user_id, cursor, limit)
+        # Read, then checked: a change committed after a revocation is never handed over.
+        await quick_read(users.principal_for, claims)
     return render(page)
 
 

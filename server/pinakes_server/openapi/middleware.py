@@ -22,7 +22,9 @@ from .spec import MULTI_SEGMENT_PARAMS, AuthMode, Operation
 
 
 async def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
-    """401 decided from the header alone, before any body is looked at."""
+    """401 decided from the header alone, before any body is looked at. The verified claims
+    stay on the request (`ctx.claims`) for a handler that holds it open."""
+    request.ctx.claims = None
     if mode is AuthMode.NONE:
         return None
     if mode is AuthMode.METRICS:
@@ -35,9 +37,8 @@ async def _principal(request: Request, mode: AuthMode) -> auth.Principal | None:
         if mode is AuthMode.REQUIRED:
             raise Unauthorized("a bearer token is required")
         return None
-    principal, seen_due = await quick_read(
-        users.principal_for, request.app.ctx.tokens.decode(token)
-    )
+    request.ctx.claims = claims = request.app.ctx.tokens.decode(token)
+    principal, seen_due = await quick_read(users.principal_for, claims)
     if seen_due:
         await unit(users.mark_seen, principal.device_id)
     return principal

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from ..auth import Principal
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, NotFound, UserTokenRequired, ValidationFailed
 from ..storage.db import write_transaction
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, utcnow
@@ -18,7 +18,7 @@ UPDATABLE = ("name", "enabled", "os_info", "client_version")
 
 def register(principal: Principal, fields: dict[str, Any]) -> tuple[DeviceRecord, str]:
     if principal.device_id is not None:
-        raise Forbidden("registering a device needs the user's own (login) token")
+        raise UserTokenRequired("registering a device needs the user's own (login) token")
     token, token_hash = credentials.new_device_token()
     with write_transaction():
         device = Device.create(user=principal.user_id, token_hash=token_hash, **fields)
@@ -43,12 +43,11 @@ def view(principal: Principal, device_id: uuid.UUID) -> DeviceRecord:
 
 
 def get(principal: Principal, device_id: uuid.UUID) -> Device:
-    """The caller's device; another user's is 403 (never its data), an unknown id 404."""
-    device = Device.get_or_none(Device.id == device_id)
+    """The caller's device; another user's is 404 like an unknown id, so an answer never says
+    that an id exists."""
+    device = Device.get_or_none((Device.id == device_id) & (Device.user == principal.user_id))
     if device is None:
         raise NotFound(f"no device {device_id}")
-    if device.user_id != principal.user_id:
-        raise Forbidden("the device belongs to another user")
     return device
 
 

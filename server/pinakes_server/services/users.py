@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import peewee
 
 from ..auth import Claims, DeviceBinding, Grant, Principal
-from ..errors import Conflict, Forbidden, Unauthorized
+from ..errors import Conflict, Forbidden, Unauthorized, UserTokenRequired
 from ..storage.db import lock_table, write_transaction
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, User, UserSeq, utcnow
@@ -34,10 +34,15 @@ async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
 
 
 def _check_may_register(actor: Principal | None, open_registration: bool) -> bool:
-    """Whether the new user is the first one; Forbidden when registration is closed to `actor`."""
+    """Whether the new user is the first one; Forbidden when registration is closed to `actor`
+    (an admin registers users as a person: never through a device's token)."""
     first = not User.select().exists()
-    if not (first or open_registration or (actor is not None and actor.is_admin)):
+    if first or open_registration:
+        return first
+    if actor is None or not actor.is_admin:
         raise Forbidden("registration is closed: an admin must create new users")
+    if actor.device_id is not None:
+        raise UserTokenRequired("registering users needs the admin's own (login) token")
     return first
 
 
@@ -132,18 +137,68 @@ def principal_for(claims: Claims) -> tuple[Principal, bool]:
     if row is None:
         raise Unauthorized("the token's user no longer exists")
     is_admin, disabled, user_generation, enabled, generation, last_seen_at = row
-    if disabled:
-        raise Unauthorized(DISABLED)
-    if user_generation != claims.user_generation:
-        raise Unauthorized("the user's tokens were revoked: sign in again")
+    fallen = _fallen(claims, disabled, user_generation, enabled, generation)
+    if fallen is not None:
+        raise Unauthorized(fallen)
     if device is None:
         return Principal(claims.user_id, is_admin), False
-    if not enabled:  # None: no such device of this user
-        raise Unauthorized("the token's device is deleted or disabled")
-    if generation != device.generation:
-        raise Unauthorized("the token's device token was regenerated")
     due = last_seen_at is None or utcnow() - last_seen_at > SEEN_RESOLUTION
     return Principal(claims.user_id, is_admin, device.device_id), due
+
+
+def _fallen(
+    claims: Claims,
+    disabled: bool,
+    user_generation: int,
+    enabled: bool | None,
+    generation: int | None,
+) -> str | None:
+    """Why the token no longer stands, given its user's and device's rows; None if it does."""
+    if disabled:
+        return DISABLED
+    if user_generation != claims.user_generation:
+        return "the user's tokens were revoked: sign in again"
+    if claims.device is None:
+        return None
+    if not enabled:  # None: no such device of this user
+        return "the token's device is deleted or disabled"
+    if generation != claims.device.generation:
+        return "the token's device token was regenerated"
+    return None
+
+
+def fallen_tokens(held: list[Claims]) -> dict[Claims, str]:
+    """Of the tokens held requests were admitted with, those no longer standing and why: two
+    queries however many are held (a long-poll re-checks its token while it waits)."""
+    user_ids = {claims.user_id for claims in held}
+    device_ids = {claims.device.device_id for claims in held if claims.device is not None}
+    users = {
+        row[0]: row[1:]
+        for row in User.select(User.id, User.disabled, User.token_generation)
+        .where(User.id.in_(list(user_ids)))
+        .tuples()
+    }
+    devices = {
+        row[0]: row[1:]
+        for row in Device.select(Device.id, Device.user, Device.enabled, Device.token_generation)
+        .where(Device.id.in_(list(device_ids)))
+        .tuples()
+    }
+    fallen: dict[Claims, str] = {}
+    for claims in held:
+        user = users.get(claims.user_id)
+        if user is None:
+            fallen[claims] = "the token's user no longer exists"
+            continue
+        enabled = generation = None
+        if claims.device is not None:
+            device = devices.get(claims.device.device_id)
+            if device is not None and device[0] == claims.user_id:
+                enabled, generation = device[1], device[2]
+        reason = _fallen(claims, user[0], user[1], enabled, generation)
+        if reason is not None:
+            fallen[claims] = reason
+    return fallen
 
 
 def mark_seen(device_id: object) -> None:
