@@ -4,6 +4,7 @@ the figures a scrape shows are what happened, added up over every worker."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -144,3 +145,72 @@ def test_storage_failures_are_counted(
     figures = scrape(faulty.server)
     assert value(figures, "pinakes_storage_failures_total", kind="unavailable") == 1
     assert value(figures, "pinakes_uploaded_bytes_total") == 0
+
+
+def _raw(server: LiveServer, data: bytes, then_close: bool = False) -> bytes:
+    """Bytes straight onto one connection; what came back before it closed (or 2 s passed)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=2) as conn:
+        conn.sendall(data)
+        if then_close:
+            time.sleep(0.3)  # the server is reading the body by now
+            return b""
+        try:
+            return conn.recv(65536)
+        except TimeoutError:
+            return b""
+
+
+def test_labels_come_from_closed_sets_whatever_a_client_sends(
+    server_factory: Callable[..., LiveServer],
+) -> None:
+    """Unique 8 KB methods once grew /metrics by 16 KB each until restart: a method no HTTP
+    client uses is counted as `other`, and the scrape does not grow with them."""
+    server = server_factory(PINAKES_METRICS_TOKEN=TOKEN)
+    for index in range(3):
+        _raw(server, f"M{index:06}{'Q' * 8000} /x HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    scrape(server)  # the scrape's own series exist from here on
+    before = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    for index in range(3, 200):
+        _raw(server, f"M{index:06}{'Q' * 8000} /x HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    after = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert "QQQQ" not in after.text
+    methods = {
+        dict(labels)["method"]
+        for name, labels in scrape(server)
+        if name == "pinakes_http_requests_total"
+    }
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "other"}
+    assert len(after.content) - len(before.content) < 200  # counts grew, not series
+
+
+def test_a_client_that_goes_away_mid_body_is_499_never_500(
+    server_factory: Callable[..., LiveServer],
+    make_account: Callable[[LiveServer], DeviceClient],
+) -> None:
+    """Monitoring must not show server errors where a client (a laptop closing its lid) went
+    away: a chunk, a JSON body and a batch cut off mid-way are counted and logged as 499."""
+    server = server_factory(PINAKES_METRICS_TOKEN=TOKEN)
+    device = make_account(server)
+    body = {"target_path": "cut.bin", "expected_hash": sha256(b"c" * CHUNK),
+            "expected_size": CHUNK, "chunk_size": CHUNK}  # fmt: skip
+    session = device.api.post("/api/v1/sync/upload", json=body).json()
+    auth = f"Authorization: Bearer {device.token}\r\nHost: x\r\n"
+    for head in (
+        f"PUT /api/v1/sync/upload/{session['id']}/chunks/0 HTTP/1.1\r\n{auth}"
+        f"Content-Type: application/octet-stream\r\nContent-Length: {CHUNK}\r\n\r\n",
+        f"POST /api/v1/sync/report HTTP/1.1\r\n{auth}Content-Type: application/json\r\n"
+        "Content-Length: 5000\r\n\r\n",
+        f"POST /api/v1/sync/upload/batch HTTP/1.1\r\n{auth}"
+        "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000\r\n\r\n--b\r\n",
+    ):
+        _raw(server, head.encode() + b"x" * 100, then_close=True)
+    time.sleep(0.5)
+    figures = scrape(server)
+    assert requests(figures, "upload_chunk", "PUT", 499) == 1
+    assert requests(figures, "upload_batch", "POST", 499) == 1
+    assert requests(figures, "none", "POST", 499) == 1  # cut off before it reached an operation
+    statuses = {dict(labels)["status"] for name, labels in figures if "requests_total" in name}
+    assert not {s for s in statuses if s.startswith("5")}, statuses
+    assert "status=500" not in server.log.read_text()
+    assert device.api.get(f"/api/v1/sync/upload/{session['id']}").json()["received_chunks"] == []

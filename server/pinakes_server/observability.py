@@ -13,6 +13,7 @@ import re
 import sys
 import time
 import uuid
+from http import HTTPStatus
 
 import orjson
 from sanic import HTTPResponse, Request
@@ -21,6 +22,11 @@ from . import metrics
 from .errors import PROBLEM_JSON
 
 SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Label values come from closed sets only: a client must not be able to mint new series.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+KNOWN_STATUSES = frozenset(int(status) for status in HTTPStatus)
+# The client went away before its answer was sent (nginx's figure): never a server error.
+CLIENT_CLOSED = 499
 log = logging.getLogger("pinakes.requests")
 _json_lines = False  # PINAKES_LOG_FORMAT=json, set once at start-up
 
@@ -68,13 +74,14 @@ def log_request(request: Request, response: HTTPResponse) -> None:
     principal = getattr(request.ctx, "principal", None)
     operation_id = operation.operation_id if operation is not None else None
     seconds = time.perf_counter() - started if started else None
-    metrics.REQUESTS.labels(operation_id or "none", request.method, response.status).inc()
+    status = CLIENT_CLOSED if client_gone(request) else response.status
+    metrics.REQUESTS.labels(operation_id or "none", _method(request), _status(status)).inc()
     if seconds is not None:
         metrics.DURATION.labels(operation_id or "none").observe(seconds)
     fields = {
-        "method": request.method,
+        "method": _method(request),
         "operation": operation_id,
-        "status": response.status,
+        "status": status,
         "duration_ms": round(seconds * 1000, 1) if seconds is not None else None,
         "request_id": request_id(request),
         "user_id": str(principal.user_id) if principal is not None else None,
@@ -83,3 +90,16 @@ def log_request(request: Request, response: HTTPResponse) -> None:
         log.info(orjson.dumps(fields).decode())
     else:
         log.info(" ".join(f"{k}={v if v is not None else '-'}" for k, v in fields.items()))
+
+
+def client_gone(request: Request) -> bool:
+    """Whether the connection was lost before the answer could be sent (mid-body, say)."""
+    return request.conn_info is not None and request.conn_info.lost
+
+
+def _method(request: Request) -> str:
+    return request.method if request.method in KNOWN_METHODS else "other"
+
+
+def _status(status: int) -> str:
+    return str(status) if status in KNOWN_STATUSES or status == CLIENT_CLOSED else "other"

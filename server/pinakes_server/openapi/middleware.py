@@ -15,7 +15,7 @@ from sanic import HTTPResponse, Request
 from .. import auth
 from ..errors import ApiError, Unauthorized, ValidationFailed, render_error
 from ..handlers.registry import Handler
-from ..observability import log_request, stamp
+from ..observability import client_gone, log_request, stamp
 from ..services import users
 from ..services.units import quick_read, unit
 from .spec import MULTI_SEGMENT_PARAMS, AuthMode, Operation
@@ -74,8 +74,7 @@ async def after_response(request: Request, response: HTTPResponse) -> HTTPRespon
     final = response
     # Unset when the request failed before reaching an operation (404, 405, 413 …).
     operation: Operation | None = getattr(request.ctx, "operation", None)
-    client_gone = request.conn_info is not None and request.conn_info.lost
-    if operation is not None and not client_gone:  # (nobody to answer once it has gone)
+    if operation is not None and not client_gone(request):  # (nobody to answer once gone)
         try:
             request.app.ctx.contract.check_response(request, operation, response)
         except ApiError as exc:
