@@ -21,6 +21,7 @@ from .config import Config, ConfigError
 from .services import feed, store_check
 from .services.units import stop_units
 from .services.uploads import SWEEP_GRACE_SECONDS
+from .storage.data_dir import loose, make_private, tighten
 from .storage.blob_store import StoreBroken
 from .storage.db import close_database, connect_database, open_database
 from .storage.migrations import (
@@ -56,7 +57,10 @@ def main(argv: list[str] | None = None) -> None:
         "check", help="the database and the blob store agree; every library is holdable"
     )
     _data_dir_option(inspect)
-    inspect.add_argument("--repair", action="store_true", help="remove orphans, nothing else")
+    inspect.add_argument(
+        "--repair", action="store_true",
+        help="remove orphans and close the data dir's files to others, nothing else",
+    )  # fmt: skip
     inspect.add_argument(
         "--grace", type=float, default=SWEEP_GRACE_SECONDS, metavar="SECONDS",
         help="leave files changed this recently alone (a running server may be writing them)",
@@ -67,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     overrides = {"data_dir": args.data_dir} if args.data_dir else {}
     try:
         config = Config.from_env(**overrides)
+        make_private(config.data_dir)
         if args.command == "compact":
             run_compaction(config)
         elif args.command == "migrate":
@@ -151,6 +156,7 @@ def run_check(config: Config, repair: bool, grace: float) -> int:
     finally:
         stop_units()
         close_database()
+    findings += _modes(config, repair)
     for finding in findings:
         print(finding.line)
     left = sum(f.problem for f in findings)
@@ -172,6 +178,18 @@ async def _check(config: Config, repair: bool, grace: float) -> list[store_check
     finally:
         await store.close()
     return findings
+
+
+def _modes(config: Config, repair: bool) -> list[store_check.Finding]:
+    """Files and folders of the data dir that other local users may read (made by a release
+    that left them to the umask); `repair` makes them 0600 / 0700."""
+    found = loose(config.data_dir)
+    if repair:
+        tighten(found)
+        for path in found:
+            print(f"made private {path}")
+        return []
+    return [store_check.Finding(f"readable by others: {path}") for path in found]
 
 
 def run_compaction(config: Config) -> None:
