@@ -21,8 +21,8 @@ from .config import Config, ConfigError
 from .services import feed, store_check
 from .services.units import stop_units
 from .services.uploads import SWEEP_GRACE_SECONDS
-from .storage.data_dir import loose, make_private, tighten
 from .storage.blob_store import StoreBroken
+from .storage.data_dir import loose, make_private, tighten
 from .storage.db import close_database, connect_database, open_database
 from .storage.migrations import (
     LATEST,
