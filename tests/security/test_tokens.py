@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -14,8 +15,9 @@ from collections.abc import Callable
 import jwt
 import pytest
 from pinakes_server.config import Config
+from pinakes_server.openapi.spec import AuthMode, Operation, load_spec, operations
 
-from ..conftest import Account, assert_problem
+from ..conftest import Account, assert_problem, new_user
 from ..tokens import claims_for, secret_of, status_with
 
 LEEWAY = Config.jwt_leeway_seconds  # the shared test server runs with the default
@@ -114,6 +116,38 @@ FORGERIES: dict[str, Forge] = {
 @pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
 def test_forged_tokens_are_401(alice: Account, forge: Forge) -> None:
     assert status_with(alice, forge(alice, secret_of(alice.server))) == 401
+
+
+# Every operation that takes a bearer token, from the contract: placeholders fill its path (a
+# token is refused before any parameter or body is looked at).
+BEARER_OPERATIONS = [
+    op for op in operations(load_spec()) if op.auth in (AuthMode.REQUIRED, AuthMode.OPTIONAL)
+]
+MATRIX_FORGERIES = ["padded", "unused-signature-bits-set", "exp-1e20", "exp-float"]
+
+
+@pytest.fixture(scope="module")
+def holder(admin: Account) -> Account:
+    """One user for the whole matrix (a user costs two argon2 hashes)."""
+    return new_user(admin, "holder")
+
+
+def _placeholder_url(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", lambda m: "0" if m[0] == "{index}" else str(uuid.uuid4()), path)
+
+
+@pytest.mark.parametrize("forgery", MATRIX_FORGERIES)
+@pytest.mark.parametrize("op", BEARER_OPERATIONS, ids=lambda op: op.operation_id)
+def test_every_operation_refuses_another_text_or_lifetime_of_a_token(
+    holder: Account, op: Operation, forgery: str
+) -> None:
+    token = FORGERIES[forgery](holder, secret_of(holder.server))
+    with holder.client(token) as api:
+        reply = api.request(op.method, _placeholder_url(op.path), json={})
+    assert reply.status_code == 401, reply.text
+    assert reply.headers["www-authenticate"].startswith("Bearer")
+    if op.method != "HEAD":
+        assert_problem(reply, 401, "unauthorized")
 
 
 def test_a_token_within_the_maximum_lifetime_works(alice: Account) -> None:
