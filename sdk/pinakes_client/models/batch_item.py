@@ -21,7 +21,8 @@ class BatchItem:
         content_hash (str): Lowercase hex SHA-256.
         size (int): At most the largest chunk size (and the batch at most PINAKES_MAX_BATCH_BYTES): larger files take a
             resumable upload.
-        mtime (datetime.datetime | Unset):
+        mtime (datetime.datetime | Unset): A time a device states (a file's mtime): RFC 3339 with its UTC offset, from
+            0001-01-02 to 9999-12-30, so that it is a time in UTC too, which is how the server keeps and returns it.
         base_version (int | Unset): The server version the device last synced; 0 or absent: it did not have it.
     """
 

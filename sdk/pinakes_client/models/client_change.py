@@ -21,7 +21,8 @@ class ClientChange:
         change_type (ChangeType):
         content_hash (str | Unset): Lowercase hex SHA-256.
         size (int | Unset):
-        mtime (datetime.datetime | Unset):
+        mtime (datetime.datetime | Unset): A time a device states (a file's mtime): RFC 3339 with its UTC offset, from
+            0001-01-02 to 9999-12-30, so that it is a time in UTC too, which is how the server keeps and returns it.
         base_version (int | Unset): The server version the device last synced; 0 or absent: it did not have it.
         old_path (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a
             segment.

@@ -13,7 +13,7 @@ T = TypeVar("T", bound="DownloadBatchRequest")
 class DownloadBatchRequest:
     """
     Attributes:
-        paths (list[str]):
+        paths (list[str]): Each path at most once (a path is compared in its NFC form): a repeat is a 400 naming it.
     """
 
     paths: list[str]

@@ -21,7 +21,8 @@ class UploadCreate:
         expected_hash (str): Lowercase hex SHA-256.
         expected_size (int):
         chunk_size (int | Unset):  Default: 8388608.
-        mtime (datetime.datetime | Unset):
+        mtime (datetime.datetime | Unset): A time a device states (a file's mtime): RFC 3339 with its UTC offset, from
+            0001-01-02 to 9999-12-30, so that it is a time in UTC too, which is how the server keeps and returns it.
         device_id (UUID | Unset):
         base_version (int | Unset):
     """

@@ -154,7 +154,7 @@ class Device(BaseModel):
         ),
     ]
     enabled: bool
-    sync_cursor: Annotated[int, Field(ge=0)]
+    sync_cursor: Annotated[int, Field(ge=0, le=9223372036854775807)]
     last_seen_at: AwareDatetime | None
     last_sync_at: AwareDatetime | None
     created_at: AwareDatetime
@@ -308,13 +308,20 @@ class ClientChange(BaseModel):
             pattern="^[0-9a-f]{64}$",
         ),
     ] = None
-    size: Annotated[int | None, Field(ge=0)] = None
-    mtime: AwareDatetime | None = None
+    size: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
+    mtime: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="A time a device states (a file's mtime): RFC 3339 with its UTC offset, from 0001-01-02 to 9999-12-30, so that it is a time in UTC too, which is how the server keeps and returns it.",
+            examples=["2026-12-04T18:30:00+01:00"],
+        ),
+    ] = None
     base_version: Annotated[
         int | None,
         Field(
             description="The server version the device last synced; 0 or absent: it did not have it.",
             ge=0,
+            le=9223372036854775807,
         ),
     ] = None
     old_path: Annotated[
@@ -366,11 +373,13 @@ class AcceptedChange(BaseModel):
             pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
         ),
     ]
-    version: Annotated[int, Field(ge=0)]
+    version: Annotated[int, Field(ge=0, le=9223372036854775807)]
     seq: Annotated[
         int | None,
         Field(
-            description="The change-log entry it made; null when nothing changed.", ge=1
+            description="The change-log entry it made; null when nothing changed.",
+            ge=1,
+            le=9223372036854775807,
         ),
     ]
 
@@ -411,10 +420,10 @@ class Conflict(BaseModel):
     ]
     change_type: ChangeType
     local_hash: ContentHash | None
-    local_size: Annotated[int | None, Field(ge=0)]
+    local_size: Annotated[int | None, Field(ge=0, le=9223372036854775807)]
     local_mtime: AwareDatetime | None
     server_hash: ContentHash | None
-    server_version: Annotated[int, Field(ge=0)]
+    server_version: Annotated[int, Field(ge=0, le=9223372036854775807)]
     detected_at: AwareDatetime
     resolved_at: AwareDatetime | None
     resolution: Resolution | None
@@ -447,7 +456,7 @@ class Change(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    seq: Annotated[int, Field(ge=1)]
+    seq: Annotated[int, Field(ge=1, le=9223372036854775807)]
     path: Annotated[
         str,
         Field(
@@ -460,9 +469,9 @@ class Change(BaseModel):
     ]
     change_type: ChangeType
     content_hash: ContentHash | None
-    size: Annotated[int | None, Field(ge=0)]
+    size: Annotated[int | None, Field(ge=0, le=9223372036854775807)]
     mtime: AwareDatetime | None
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=9223372036854775807)]
     old_path: LibraryPath | None
     device_id: UUID | None
     timestamp: AwareDatetime
@@ -476,7 +485,9 @@ class ChangesPage(BaseModel):
     cursor: Annotated[
         int,
         Field(
-            description="The last seq returned (the request's cursor when none).", ge=0
+            description="The last seq returned (the request's cursor when none).",
+            ge=0,
+            le=9223372036854775807,
         ),
     ]
     has_more: bool
@@ -496,7 +507,7 @@ class FileEntry(BaseModel):
             pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
         ),
     ]
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=9223372036854775807)]
     content_hash: Annotated[
         str,
         Field(
@@ -507,7 +518,7 @@ class FileEntry(BaseModel):
             pattern="^[0-9a-f]{64}$",
         ),
     ]
-    size: Annotated[int, Field(ge=0)]
+    size: Annotated[int, Field(ge=0, le=9223372036854775807)]
     mtime: AwareDatetime | None
 
 
@@ -521,7 +532,12 @@ class FilesPage(BaseModel):
         Field(description="Pass as `after` for the next page; null on the last page."),
     ]
     cursor: Annotated[
-        int, Field(description="The user's last seq when this page was read.", ge=0)
+        int,
+        Field(
+            description="The user's last seq when this page was read.",
+            ge=0,
+            le=9223372036854775807,
+        ),
     ]
 
 
@@ -529,7 +545,7 @@ class AckRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    cursor: Annotated[int, Field(ge=0)]
+    cursor: Annotated[int, Field(ge=0, le=9223372036854775807)]
     device_id: UUID | None = None
 
 
@@ -538,7 +554,7 @@ class AckResult(BaseModel):
         extra="forbid",
     )
     device_id: UUID
-    cursor: Annotated[int, Field(ge=0)]
+    cursor: Annotated[int, Field(ge=0, le=9223372036854775807)]
 
 
 class UploadCreate(BaseModel):
@@ -565,11 +581,17 @@ class UploadCreate(BaseModel):
             pattern="^[0-9a-f]{64}$",
         ),
     ]
-    expected_size: Annotated[int, Field(ge=0)]
+    expected_size: Annotated[int, Field(ge=0, le=9223372036854775807)]
     chunk_size: Annotated[int, Field(ge=262144, le=67108864)] = 8388608
-    mtime: AwareDatetime | None = None
+    mtime: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="A time a device states (a file's mtime): RFC 3339 with its UTC offset, from 0001-01-02 to 9999-12-30, so that it is a time in UTC too, which is how the server keeps and returns it.",
+            examples=["2026-12-04T18:30:00+01:00"],
+        ),
+    ] = None
     device_id: UUID | None = None
-    base_version: Annotated[int | None, Field(ge=0)] = None
+    base_version: Annotated[int | None, Field(ge=0, le=9223372036854775807)] = None
 
 
 class UploadStatus(StrEnum):
@@ -610,11 +632,11 @@ class UploadSession(BaseModel):
             pattern="^[0-9a-f]{64}$",
         ),
     ]
-    expected_size: Annotated[int, Field(ge=0)]
-    chunk_size: Annotated[int, Field(ge=1)]
-    chunk_count: Annotated[int, Field(ge=0)]
+    expected_size: Annotated[int, Field(ge=0, le=9223372036854775807)]
+    chunk_size: Annotated[int, Field(ge=1, le=9223372036854775807)]
+    chunk_count: Annotated[int, Field(ge=0, le=9223372036854775807)]
     received_chunks: list[ReceivedChunk]
-    bytes_received: Annotated[int, Field(ge=0)]
+    bytes_received: Annotated[int, Field(ge=0, le=9223372036854775807)]
     status: UploadStatus
     created_at: AwareDatetime
     expires_at: AwareDatetime
@@ -626,7 +648,7 @@ class ChunkReceipt(BaseModel):
     )
     chunk_index: Annotated[int, Field(ge=0)]
     received_chunks: list[ReceivedChunk]
-    bytes_received: Annotated[int, Field(ge=0)]
+    bytes_received: Annotated[int, Field(ge=0, le=9223372036854775807)]
 
 
 class UploadedFile(BaseModel):
@@ -643,7 +665,7 @@ class UploadedFile(BaseModel):
             pattern="^(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+)(?:/(?:[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.[^/\\\\.\\x00-\\x1f\\x7f-\\x9f][^/\\\\\\x00-\\x1f\\x7f-\\x9f]*|\\.\\.[^/\\\\\\x00-\\x1f\\x7f-\\x9f]+))*$",
         ),
     ]
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=9223372036854775807)]
     content_hash: Annotated[
         str,
         Field(
@@ -654,7 +676,7 @@ class UploadedFile(BaseModel):
             pattern="^[0-9a-f]{64}$",
         ),
     ]
-    size: Annotated[int, Field(ge=0)]
+    size: Annotated[int, Field(ge=0, le=9223372036854775807)]
 
 
 class UploadResult(BaseModel):
@@ -698,12 +720,19 @@ class BatchItem(BaseModel):
             le=67108864,
         ),
     ]
-    mtime: AwareDatetime | None = None
+    mtime: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="A time a device states (a file's mtime): RFC 3339 with its UTC offset, from 0001-01-02 to 9999-12-30, so that it is a time in UTC too, which is how the server keeps and returns it.",
+            examples=["2026-12-04T18:30:00+01:00"],
+        ),
+    ] = None
     base_version: Annotated[
         int | None,
         Field(
             description="The server version the device last synced; 0 or absent: it did not have it.",
             ge=0,
+            le=9223372036854775807,
         ),
     ] = None
 
@@ -771,7 +800,14 @@ class DownloadBatchRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    paths: Annotated[list[LibraryPath], Field(max_length=1000, min_length=1)]
+    paths: Annotated[
+        list[LibraryPath],
+        Field(
+            description="Each path at most once (a path is compared in its NFC form): a repeat is a 400 naming it.",
+            max_length=1000,
+            min_length=1,
+        ),
+    ]
 
 
 class Problem(BaseModel):

@@ -77,12 +77,14 @@ _RULES = {
 }
 
 
-def _path_reason(error: SchemaError) -> str | None:
-    """Which rule a library path broke, in words: the pattern itself reads to no one."""
+def _pattern_reason(error: SchemaError) -> str | None:
+    """Which rule a pattern stands for, in words: the pattern itself reads to no one. A
+    library path says which of its rules it broke; another schema may state its `x-rule`."""
     if error.validator != "pattern" or not isinstance(error.instance, str):
         return None
-    if "x-library-path" not in getattr(error, "schema", {}):
-        return None
+    schema = getattr(error, "schema", {})
+    if "x-library-path" not in schema:
+        return schema.get("x-rule")
     try:
         canonical_path(error.instance)
     except InvalidPath as exc:
@@ -91,7 +93,7 @@ def _path_reason(error: SchemaError) -> str | None:
 
 
 def _message(error: SchemaError) -> str:
-    reason = _path_reason(error)
+    reason = _pattern_reason(error)
     if reason is not None:
         return safe_str(reason, MAX_MESSAGE)
     if error.validator == "enum":

@@ -25,7 +25,7 @@ import orjson
 import pydantic
 from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import parse_options_header
+from python_multipart.multipart import MAX_BOUNDARY_LENGTH, parse_options_header
 
 from .. import metrics
 from .._generated import models
@@ -34,10 +34,10 @@ from ..errors import ApiError, ValidationFailed, safe_str
 from ..storage.blob_store import BlobStore
 from ..storage.db import write_transaction
 from ..storage.path_keys import path_key
-from ..storage.paths import checked_path
 from ..storage.tables import UserBlob
 from . import devices
 from .ledger import lock_library
+from .path_lists import distinct_paths
 from .records import ConflictRecord
 from .report import Change, apply_report
 from .uploads import ChunkTooLarge, HashMismatch
@@ -91,6 +91,11 @@ class BatchBody:
         boundary = options.get(b"boundary")
         if not boundary:
             raise ValidationFailed.at("header.Content-Type", "must name a multipart boundary")
+        if len(boundary) > MAX_BOUNDARY_LENGTH:  # (the parser would not take it)
+            raise ValidationFailed.at(
+                "header.Content-Type",
+                f"must name a multipart boundary of at most {MAX_BOUNDARY_LENGTH} characters",
+            )
         self._store, self._max_bytes, self._max_manifest = store, max_bytes, max_manifest
         self._check_manifest = check_manifest
         self._id = uuid.uuid4().hex
@@ -220,7 +225,8 @@ class BatchBody:
             raise ChunkTooLarge(f"a batch may hold at most {MAX_ITEMS} items")
         for item in items if isinstance(items, list) else []:
             size = item.get("size") if isinstance(item, dict) else None
-            if isinstance(size, int) and size > min(MAX_ITEM_SIZE, self._max_bytes):
+            # (a float too: a JSON integer past 64 bits is read as one)
+            if isinstance(size, int | float) and size > min(MAX_ITEM_SIZE, self._max_bytes):
                 raise ChunkTooLarge(
                     f"an item may be at most {min(MAX_ITEM_SIZE, self._max_bytes)} bytes: "
                     "a bigger file takes a resumable upload"
@@ -234,17 +240,14 @@ class BatchBody:
                 f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]
             )
             raise ValidationFailed.at(where, safe_str(error["msg"], 200)) from None
-        seen: dict[str, int] = {}
-        self._items = []
-        for index, entry in enumerate(manifest.items):
-            where = f"body.manifest.items[{index}].path"
-            path = checked_path(entry.path, where)
-            if path in seen:
-                raise ValidationFailed.at(where, f"repeats items[{seen[path]}].path")
-            seen[path] = index
-            self._items.append(Item(
-                index, path, entry.content_hash, entry.size, entry.mtime, entry.base_version or 0
-            ))  # fmt: skip
+        paths = distinct_paths(
+            [entry.path for entry in manifest.items],
+            lambda index: f"body.manifest.items[{index}].path",
+        )
+        self._items = [
+            Item(index, path, entry.content_hash, entry.size, entry.mtime, entry.base_version or 0)
+            for index, (path, entry) in enumerate(zip(paths, manifest.items, strict=True))
+        ]
         self.device_id = manifest.device_id
 
 

@@ -16,6 +16,7 @@ from ..storage.prepared import Prepared, slot
 from ..storage.tables import ChangeLog, Device, FileState, UserSeq, utcnow
 from . import devices
 from .ledger import last_seq
+from .path_lists import distinct_paths
 from .records import ChangeRecord, FileRecord
 
 
@@ -127,8 +128,8 @@ def live_file(user_id: uuid.UUID, raw_path: str) -> LiveFile:
 
 
 def live_files_at(user_id: uuid.UUID, raw_paths: list[str]) -> list[tuple[str, LiveFile | None]]:
-    """Each asked path (canonical) with its live file, or None where there is none."""
-    paths = [checked_path(raw, f"body.paths[{i}]") for i, raw in enumerate(raw_paths)]
+    """Each asked path (canonical, none twice) with its live file, or None where there is none."""
+    paths = distinct_paths(raw_paths, lambda index: f"body.paths[{index}]")
     found = {}
     for start in range(0, len(paths), 500):
         query = FileState.select(
