@@ -174,10 +174,11 @@ def test_another_users_device_is_refused(two_devices, bob, new_device) -> None:
     laptop, _ = two_devices
     bobs = new_device(bob)
     manifest = {"device_id": bobs.id, "items": [item("x.txt", b"x")]}
-    # A device token acts for its own device only; a user token for its own user's devices.
+    # A device token acts for its own device only; a user token for its own user's devices
+    # (another user's is unknown to it, as an id that does not exist).
     assert_problem(send(laptop, [], [b"x"], manifest=manifest), 403, "forbidden")
     with laptop.account.client() as api:
         as_user = DeviceClient(laptop.account, laptop.id, laptop.account.token, api)
-        refused = assert_problem(send(as_user, [], [b"x"], manifest=manifest), 403, "forbidden")
-    assert refused["detail"] == "the device belongs to another user"
+        refused = assert_problem(send(as_user, [], [b"x"], manifest=manifest), 404, "not-found")
+    assert refused["detail"] == f"no device {bobs.id}"
     assert "x.txt" not in {f["path"] for f in bobs.api.get("/api/v1/sync/files").json()["files"]}

@@ -151,7 +151,7 @@ def test_another_users_conflict_is_404_and_stays_open(two_devices, bob: Account)
         )
         assert_problem(reply, 404, "not-found")
         assert bob_api.get("/api/v1/sync/conflicts").json() == []
-        assert_problem(bob_api.get("/api/v1/sync/conflicts", params={"device_id": second.id}), 403)
+        assert_problem(bob_api.get("/api/v1/sync/conflicts", params={"device_id": second.id}), 404)
     assert len(second.api.get("/api/v1/sync/conflicts").json()) == 1
     assert_problem(resolve(second, str(uuid.uuid4()), "keep_local"), 404)
     assert_problem(resolve(second, conflict["id"], "keep_everything"), 400, "validation-failed")

@@ -290,7 +290,7 @@ def test_device_rules_for_reports(alice: Account, bob: Account, new_device) -> N
         named = user_api.post("/api/v1/sync/report", json={**change, "device_id": mine.id})
         assert named.status_code == 200
         assert_problem(
-            user_api.post("/api/v1/sync/report", json={**change, "device_id": bobs.id}), 403
+            user_api.post("/api/v1/sync/report", json={**change, "device_id": bobs.id}), 404
         )
         assert_problem(
             user_api.post("/api/v1/sync/report", json={**change, "device_id": str(uuid.uuid4())}),
