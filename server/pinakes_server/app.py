@@ -103,10 +103,6 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
         # process: out of the collector's sight, it is not traversed again and again.
         gc.collect()
         gc.freeze()
-        log.info(
-            "admitting %d connections, %d per address",
-            app.ctx.admission.total, app.ctx.admission.per_address,
-        )  # fmt: skip
 
     @app.after_server_stop
     async def close_store(app: Sanic) -> None:
