@@ -20,6 +20,7 @@ Keep-alive idle between requests stays Sanic's (KEEP_ALIVE_TIMEOUT).
 from __future__ import annotations
 
 import asyncio
+from typing import NoReturn
 
 from sanic import Request
 from sanic.exceptions import RequestTimeout
@@ -31,7 +32,10 @@ from .config import Config
 
 
 class GuardedHttpProtocol(HttpProtocol):
-    __slots__ = ("_address", "_admission", "_arrived", "_config", "_credit", "_head_since")
+    __slots__ = (
+        "_address", "_admission", "_arrived", "_config", "_credit", "_deadline", "_head_since",
+        "_overdue", "_timer",
+    )  # fmt: skip
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -41,6 +45,12 @@ class GuardedHttpProtocol(HttpProtocol):
         self._head_since: float | None = None  # when the head now owed began
         self._credit = 0.0  # seconds the server may still wait for body bytes
         self._arrived = 0  # bytes received since the credit was last brought up to date
+        # The wait under way must end by `_deadline`. One timer per connection, moved only
+        # when it fires early (deadlines mostly move later): an asyncio.timeout per wait cost
+        # several times the wait itself, a thousand times per 64 MiB chunk.
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._overdue = False
 
     def _setup(self) -> None:
         super()._setup()
@@ -66,6 +76,8 @@ class GuardedHttpProtocol(HttpProtocol):
             return  # refused: Sanic never saw it
         self._admission.release(self._address)
         self._address = None
+        if self._timer is not None:
+            self._timer.cancel()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -85,14 +97,11 @@ class GuardedHttpProtocol(HttpProtocol):
     async def _more_head(self, http: Http) -> None:
         if self._head_since is None:  # a pipelined head, partly in the buffer already
             self._head_since = self.loop.time()
-        try:
-            async with asyncio.timeout_at(self._head_since + self._config.head_timeout_seconds):
-                await super().receive_more()
-        except TimeoutError:
-            if http.stage is Stage.IDLE:  # nothing of a request came: nothing to answer
-                self.close()
-                raise asyncio.CancelledError from None
-            raise RequestTimeout("the request head did not arrive in time") from None
+        if await self._wait_until(self._head_since + self._config.head_timeout_seconds):
+            return
+        if http.stage is Stage.IDLE:  # nothing of a request came: nothing to answer
+            self._give_up()
+        raise RequestTimeout("the request head did not arrive in time")
 
     async def _more_body(self, http: Http) -> None:
         config, started = self._config, self.loop.time()
@@ -100,13 +109,40 @@ class GuardedHttpProtocol(HttpProtocol):
         self._credit = min(float(config.body_grace_seconds), self._credit + earned)
         self._arrived = 0
         try:
-            async with asyncio.timeout(max(0.0, self._credit)):
-                await super().receive_more()
-        except TimeoutError:
-            http.keep_alive = False
-            if http.stage is Stage.HANDLER:
-                raise RequestTimeout("the request body arrived too slowly") from None
-            self.close()  # the unread rest of a body already answered
-            raise asyncio.CancelledError from None
+            in_time = await self._wait_until(started + self._credit)
         finally:
             self._credit -= self.loop.time() - started
+        if in_time:
+            return
+        http.keep_alive = False
+        if http.stage is not Stage.HANDLER:
+            self._give_up()  # the unread rest of a body already answered
+        raise RequestTimeout("the request body arrived too slowly")
+
+    async def _wait_until(self, deadline: float) -> bool:
+        """Sanic's wait for more bytes, ended at `deadline`: False when it was."""
+        self._deadline, self._overdue = deadline, False
+        if self._timer is None or self._timer.when() > deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self.loop.call_at(deadline, self._check_deadline)
+        try:
+            await super().receive_more()
+        finally:
+            self._deadline = None
+        return not self._overdue
+
+    def _check_deadline(self) -> None:
+        self._timer = None
+        if self._deadline is None:
+            return  # no wait under way: the next one arms the timer again
+        if self.loop.time() < self._deadline:
+            self._timer = self.loop.call_at(self._deadline, self._check_deadline)
+            return
+        self._overdue = True
+        self._data_received.set()  # ends the wait
+
+    def _give_up(self) -> NoReturn:
+        """Where no answer can be given: close, and end the connection's task quietly."""
+        self.close()
+        raise asyncio.CancelledError
