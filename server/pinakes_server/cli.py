@@ -95,7 +95,7 @@ def serve_api(config: Config, args: argparse.Namespace) -> None:
     open_database(config.database_url, config.data_dir)
     close_database()
     asyncio.run(_probe_store(config))
-    raise_descriptor_limit()  # inherited by every worker: each connection takes one
+    raise_descriptor_limit()  # every worker inherits it; each connection takes descriptors
     loader = AppLoader(factory=partial(create_app, config))
     app = loader.load()
     app.prepare(

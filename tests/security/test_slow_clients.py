@@ -13,6 +13,7 @@ from contextlib import ExitStack, contextmanager, suppress
 
 import httpx
 import pytest
+from pinakes_server.config import Config, ConfigError
 
 from ..conftest import CHUNK, Account, DeviceClient, device_client, login, register, sha256
 from ..live import LiveServer
@@ -33,7 +34,9 @@ def strict(module_server_factory: Callable[..., LiveServer]) -> LiveServer:
 
 
 @pytest.fixture(scope="module")
-def owner(strict: LiveServer, make_module_account) -> DeviceClient:
+def owner(
+    strict: LiveServer, make_module_account: Callable[[LiveServer], DeviceClient]
+) -> DeviceClient:
     return make_module_account(strict)
 
 
@@ -75,6 +78,12 @@ def _answer(sock: socket.socket, within: float) -> bytes:
             break
         answer += chunk
     return answer
+
+
+def _answer_once(sock: socket.socket) -> bytes:
+    """The first bytes of the server's answer (within 5 s)."""
+    assert select.select([sock], [], [], 5)[0]
+    return sock.recv(65536)
 
 
 def _trickle(
@@ -135,11 +144,6 @@ def test_keep_alive_idle_is_not_the_next_heads_deadline(strict: LiveServer) -> N
         time.sleep(HEAD_SECONDS + 0.5)
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         assert _answer_once(sock).startswith(b"HTTP/1.1 200 ")
-
-
-def _answer_once(sock: socket.socket) -> bytes:
-    assert select.select([sock], [], [], 5)[0]
-    return sock.recv(65536)
 
 
 def test_a_trickled_json_body_gets_408(strict: LiveServer) -> None:
@@ -263,7 +267,7 @@ def _served(sock: socket.socket) -> bool:
 
 
 def test_one_address_over_its_cap_is_refused_and_others_are_served(
-    capped: LiveServer, make_module_account
+    capped: LiveServer, make_module_account: Callable[[LiveServer], DeviceClient]
 ) -> None:
     device = make_module_account(capped)
     device.api.close()  # none of this address's places is taken
@@ -315,3 +319,18 @@ def test_descriptors_are_raised_and_connections_leave_headroom(
         assert _served(admitted[0]) and _served(admitted[-1])
     with _client(server, "127.0.0.1") as api:
         assert api.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PINAKES_HEAD_TIMEOUT_SECONDS",
+        "PINAKES_MIN_BODY_BYTES_PER_SECOND",
+        "PINAKES_BODY_GRACE_SECONDS",
+        "PINAKES_MAX_CONNECTIONS_PER_ADDRESS",
+    ],
+)
+@pytest.mark.parametrize("value", ["0", "ten"])
+def test_the_settings_refuse_what_would_turn_them_off(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Config.from_env({name: value})
