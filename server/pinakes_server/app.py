@@ -9,9 +9,9 @@ import logging
 
 import orjson
 from sanic import Request, Sanic
-from sanic.exceptions import RequestTimeout
 
 from . import handlers, observability
+from .admission import Admission, connection_budget
 from .auth import TokenCodec, load_or_create_secret
 from .config import Config
 from .errors import handle_error
@@ -42,16 +42,11 @@ def _dumps(value: object) -> str:
 
 class BoundedBodyRequest(Request):
     """Sanic reads a buffered (JSON) body through here, never a streamed chunk: it may be at
-    most max_json_body bytes and must arrive within the request timeout, which Sanic's own
-    timer stops enforcing once the head is in."""
+    most max_json_body bytes (its pace is the protocol's: protocol.py)."""
 
     async def receive_body(self) -> None:
-        config: Config = self.app.ctx.config
-        self.stream.request_max_size = config.max_json_body
-        try:
-            await asyncio.wait_for(super().receive_body(), config.request_timeout_seconds)
-        except TimeoutError:
-            raise RequestTimeout("the request body did not arrive in time") from None
+        self.stream.request_max_size = self.app.ctx.config.max_json_body
+        await super().receive_body()
 
 
 def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
@@ -65,12 +60,14 @@ def create_app(config: Config, name: str = "pinakes_sync") -> Sanic:
     # Long-polls hold a request up to 60 s, and a 64 MiB chunk streams in within the handler:
     # the response timeout must outlast both on a slow link.
     app.config.RESPONSE_TIMEOUT = 300
-    # A silent client is cut off alike whether it owes a head or has gone idle between requests.
-    app.config.REQUEST_TIMEOUT = config.request_timeout_seconds
+    # Sanic's own request timeout is an idle timer within the head: never later than the
+    # head's deadline (protocol.py), which holds however the head trickles.
+    app.config.REQUEST_TIMEOUT = config.head_timeout_seconds
     app.config.KEEP_ALIVE_TIMEOUT = config.request_timeout_seconds
     # A 1024-byte library path, percent-encoded, in a URL or query: up to ~12 KiB of head.
     app.config.REQUEST_MAX_HEADER_SIZE = 16384
     app.ctx.config = config
+    app.ctx.admission = Admission(config.max_connections_per_address, connection_budget())
     app.ctx.contract = ContractValidator(
         spec,
         validate_responses=config.validate_responses,

@@ -16,8 +16,10 @@ from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from . import cli_users
+from .admission import raise_descriptor_limit
 from .app import create_app
 from .config import Config, ConfigError
+from .protocol import GuardedHttpProtocol
 from .services import feed, store_check
 from .services.units import stop_units
 from .services.uploads import SWEEP_GRACE_SECONDS
@@ -98,6 +100,7 @@ def serve_api(config: Config, args: argparse.Namespace) -> None:
     open_database(config.database_url, config.data_dir)
     close_database()
     asyncio.run(_probe_store(config))
+    raise_descriptor_limit()  # every worker inherits it; each connection takes descriptors
     loader = AppLoader(factory=partial(create_app, config))
     app = loader.load()
     app.prepare(
@@ -107,6 +110,7 @@ def serve_api(config: Config, args: argparse.Namespace) -> None:
         single_process=args.workers == 1,
         access_log=args.access_log,
         motd=False,
+        protocol=GuardedHttpProtocol,
     )
     if args.workers == 1:
         Sanic.serve_single(primary=app)

@@ -85,8 +85,22 @@ class Config:
     max_open_uploads: int = 64  # per user
     max_staged_bytes: int = 256 * 1024**3  # per user, over their open upload sessions
     upload_ttl_seconds: int = 24 * 3600  # since the session's last activity
-    # Longest a client may take to send a request's head (and a buffered body) before 408.
+    # Longest a connection may sit idle between requests (keep-alive) before it is closed.
     request_timeout_seconds: int = 60
+    # A request's head must be in this long after its first byte (a new connection's: after
+    # accept), however it trickles: 408 beyond. A real client sends its head in one packet.
+    head_timeout_seconds: int = 10
+    # A body (JSON, a chunk, a batch) must arrive at least this fast, once it has fallen
+    # body_grace_seconds behind: 408 beyond. 1 KiB/s is 1/64 of a slow mobile uplink, and lets
+    # several parallel chunk uploads share a poor link; a trickle of bytes is far below it.
+    min_body_bytes_per_second: int = 1024
+    # How long a body may stall (TCP retransmits on a bad link back off to several seconds).
+    body_grace_seconds: int = 20
+    # Connections one client address may hold at once (per worker process): more are closed
+    # at once. A household or office behind one NAT address shares it: each device holds a
+    # long-poll and a few parallel uploads. Behind a reverse proxy every client has the
+    # proxy's address: raise it above the proxy's connection pool.
+    max_connections_per_address: int = 256
     # Longest a change-feed long-poll is held, whatever `wait` asks (proxies may need less).
     long_poll_max_seconds: int = 60
     # The one log line per request: "text" (key=value) or "json".
@@ -135,6 +149,18 @@ class Config:
             ),
             "request_timeout_seconds": _int(
                 env, "PINAKES_REQUEST_TIMEOUT_SECONDS", cls.request_timeout_seconds, 1
+            ),
+            "head_timeout_seconds": _int(
+                env, "PINAKES_HEAD_TIMEOUT_SECONDS", cls.head_timeout_seconds, 1
+            ),
+            "min_body_bytes_per_second": _int(
+                env, "PINAKES_MIN_BODY_BYTES_PER_SECOND", cls.min_body_bytes_per_second, 1
+            ),
+            "body_grace_seconds": _int(
+                env, "PINAKES_BODY_GRACE_SECONDS", cls.body_grace_seconds, 1
+            ),
+            "max_connections_per_address": _int(
+                env, "PINAKES_MAX_CONNECTIONS_PER_ADDRESS", cls.max_connections_per_address, 1
             ),
             "long_poll_max_seconds": _int(
                 env, "PINAKES_LONG_POLL_MAX_SECONDS", cls.long_poll_max_seconds, 0

@@ -136,8 +136,12 @@ def test_thousands_of_ranges_cost_one_whole_answer(alice: Account, new_device) -
 
 @pytest.fixture(scope="module")
 def impatient(module_server_factory: Callable[..., LiveServer]) -> LiveServer:
-    """A server that waits 2 s for a silent client."""
-    return module_server_factory(PINAKES_REQUEST_TIMEOUT_SECONDS="2")
+    """A server that waits 2 s for a silent client: owing a head, a body, or idle."""
+    return module_server_factory(
+        PINAKES_REQUEST_TIMEOUT_SECONDS="2",
+        PINAKES_HEAD_TIMEOUT_SECONDS="2",
+        PINAKES_BODY_GRACE_SECONDS="2",
+    )
 
 
 def _raw(server: LiveServer, payload: bytes) -> tuple[float, bytes]:

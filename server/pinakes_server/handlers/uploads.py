@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
 from sanic import HTTPResponse, Request
-from sanic.exceptions import RequestTimeout
 
 from .._generated import models
 from ..services import batches, uploads
@@ -17,21 +15,10 @@ from .registry import operation
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:
-    """The body as it arrives. A big one may take long on a slow link, but a client silent
-    for the request timeout mid-body is cut off (408): Sanic's own timer ends with the head."""
-    timeout = request.app.ctx.config.request_timeout_seconds
-    loop = asyncio.get_running_loop()
-    try:
-        async with asyncio.timeout(None) as deadline:
-            while True:
-                deadline.reschedule(loop.time() + timeout)
-                data = await request.stream.read()
-                deadline.reschedule(None)
-                if data is None:
-                    return
-                yield data
-    except TimeoutError:
-        raise RequestTimeout("the body stopped arriving") from None
+    """The body as it arrives. A big one may take long on a slow link; one slower than the
+    minimum rate is cut off (408) by the protocol (protocol.py)."""
+    while (data := await request.stream.read()) is not None:
+        yield data
 
 
 def _content_length(request: Request) -> int | None:
