@@ -254,7 +254,7 @@ class LibraryPath(RootModel[str]):
     root: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -290,7 +290,7 @@ class ClientChange(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -320,7 +320,7 @@ class ClientChange(BaseModel):
     old_path: Annotated[
         str | None,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -349,7 +349,7 @@ class AcceptedChange(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -385,6 +385,7 @@ class ClashKind(StrEnum):
     file = "file"
     folder = "folder"
     case = "case"
+    name = "name"
 
 
 class Conflict(BaseModel):
@@ -395,7 +396,7 @@ class Conflict(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -451,7 +452,7 @@ class Change(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -489,7 +490,7 @@ class FileEntry(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -548,7 +549,7 @@ class UploadCreate(BaseModel):
     target_path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -593,7 +594,7 @@ class UploadSession(BaseModel):
     target_path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -636,7 +637,7 @@ class UploadedFile(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -673,7 +674,7 @@ class BatchItem(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -745,7 +746,7 @@ class BatchItemResult(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
