@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from pinakes_server.services.conflict_names import conflict_copy_path, split_name
+from pinakes_server.storage.portable import unportable
 
 from .conftest import Account, DeviceClient, assert_problem, sha256
 
@@ -202,6 +203,18 @@ def test_conflict_copy_names_fit_the_limits() -> None:
     deep = "/".join(["d" * 200] * 4) + "/" + "é" * 100 + ".txt"
     copy = conflict_copy_path(deep, "Phone", WHEN, always_free)
     assert len(copy.encode()) <= 1024 and copy.endswith(").txt")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["NUL.txt", "con", "CON.tar.gz", "dir/a.", "a.txt ", "a. ", "x:y*z?.md", "inv\u202efdp.exe",
+     "z\u200bw.txt", "\ufeffbom", "Com\u00b9.log", "aux .md"],
+)  # fmt: skip
+def test_conflict_copy_names_are_portable_whatever_they_copy(path: str) -> None:
+    for device in ("Laptop", 'Bob\'s "PC" <1>: a|b?*', "LPT1", "rtl\u202eevil"):
+        copy = conflict_copy_path(path, device, WHEN, always_free)
+        assert unportable(copy) is None, (path, device, copy)
+        assert copy.rpartition("/")[0] == path.rpartition("/")[0]
 
 
 def test_deleting_a_device_keeps_its_open_conflicts_and_their_bytes(
