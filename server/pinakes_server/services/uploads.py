@@ -51,6 +51,12 @@ class UploadExpired(ApiError):
     status, type, title = 410, "upload-expired", "Upload session expired"
 
 
+class UploadCancelled(ApiError):
+    """GET of a cancelled session: it is gone, as tus answers after termination."""
+
+    status, type, title = 410, "upload-cancelled", "Upload session cancelled"
+
+
 class UploadClosed(ApiError):
     status, type, title = 409, "upload-closed", "Upload session closed"
 
@@ -137,7 +143,10 @@ def _live(user_id: uuid.UUID, path: str) -> bool:
 
 
 def status(principal: Principal, session_id: uuid.UUID) -> SessionRecord:
-    return session_record(find(principal, session_id))
+    session = find(principal, session_id)
+    if session.status == "cancelled":
+        raise UploadCancelled("the upload session was cancelled: start a new one")
+    return session_record(session)
 
 
 def session_record(session: UploadSession) -> SessionRecord:
