@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from pinakes_server.services.conflict_names import conflict_copy_path, split_name
+from pinakes_server.storage.portable import unportable
 
-from .conftest import Account, DeviceClient, assert_problem, sha256
+from .conftest import Account, DeviceClient, assert_problem, device_client, sha256
+from .legacy_names import legacy_library
+from .live import LiveServer
 
 SERVER, LOCAL = b"the server's version", b"the device's version"
 
@@ -204,6 +208,18 @@ def test_conflict_copy_names_fit_the_limits() -> None:
     assert len(copy.encode()) <= 1024 and copy.endswith(").txt")
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["NUL.txt", "con", "CON.tar.gz", "dir/a.", "a.txt ", "a. ", "x:y*z?.md", "inv\u202efdp.exe",
+     "z\u200bw.txt", "\ufeffbom", "Com\u00b9.log", "aux .md"],
+)  # fmt: skip
+def test_conflict_copy_names_are_portable_whatever_they_copy(path: str) -> None:
+    for device in ("Laptop", 'Bob\'s "PC" <1>: a|b?*', "LPT1", "rtl\u202eevil"):
+        copy = conflict_copy_path(path, device, WHEN, always_free)
+        assert unportable(copy) is None, (path, device, copy)
+        assert copy.rpartition("/")[0] == path.rpartition("/")[0]
+
+
 def test_deleting_a_device_keeps_its_open_conflicts_and_their_bytes(
     two_devices, alice: Account
 ) -> None:
@@ -219,3 +235,24 @@ def test_deleting_a_device_keeps_its_open_conflicts_and_their_bytes(
     assert resolve(first, conflict["id"], "keep_both").status_code == 200
     [copy] = [p for p in live_files(first) if p != "notes.txt"]
     assert copy.startswith("notes (conflict second ") and first.download(copy) == LOCAL
+
+
+def test_keep_both_of_an_edit_under_a_stored_non_portable_name_is_portable(
+    server_factory: Callable[..., LiveServer],
+) -> None:
+    """A file stored as `CON/x.txt` before the rule is still edited; a stale edit from another
+    device is a conflict whose copy renames the first non-portable segment."""
+    _, owner, laptop = legacy_library(server_factory, {"CON/x.txt": b"v1"})
+    phone = device_client(owner, "phone")
+    with laptop.api, phone.api:
+        laptop.put("CON/x.txt", SERVER, base_version=1)  # an edit of a stored file: accepted
+        conflict = phone.upload("CON/x.txt", LOCAL, base_version=1)["conflict"]
+        assert resolve(phone, conflict["id"], "keep_both").status_code == 200
+        live = {
+            f["path"]: f["content_hash"]
+            for f in phone.api.get("/api/v1/sync/files").json()["files"]
+        }
+        [copy] = [p for p in live if p != "CON/x.txt"]
+        assert copy.startswith("CON (conflict phone ") and copy.endswith(")/x.txt"), copy
+        assert unportable(copy) is None and live[copy] == sha256(LOCAL)
+        assert live["CON/x.txt"] == sha256(SERVER)

@@ -10,7 +10,9 @@ import sys
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
+import httpx
 import pytest
 from pinakes_server.storage.db import close_database, connect_database, open_database
 from pinakes_server.storage.migrations import (
@@ -21,9 +23,11 @@ from pinakes_server.storage.migrations import (
     current_version,
     upgrade,
 )
+from pinakes_server.storage.portable import unportable
 from playhouse.migrate import SchemaMigrator, migrate
 
-from .conftest import OCTETS, chunk
+from .conftest import OCTETS, assert_problem, chunk, sha256
+from .legacy_names import legacy_library
 from .live import PASSWORD, ROOT, LiveServer, _environment, run_command
 from .postgres import PostgresCluster, _bin
 
@@ -256,3 +260,59 @@ def test_an_unreachable_database_stops_start_up_with_one_line(tmp_path: Path) ->
     assert serve.returncode == 1 and serve.stdout == ""
     assert serve.stderr.startswith("pinakes-server: cannot use the database: ")
     assert serve.stderr.count("\n") == 1
+
+
+def test_names_stored_before_they_had_to_be_portable_become_name_conflicts(
+    server_factory: Callable[..., LiveServer],
+) -> None:
+    """Migration 7 on a library the release before wrote: the files stay live and readable,
+    each is an open `name` conflict that `check` lists, and keep_both renames it portably."""
+    files = {"NUL.txt": b"nul", "a./b": b"dot", "CON/x.txt": b"con", "fine.txt": b"fine"}
+    server, _, laptop = legacy_library(server_factory, files)
+    with laptop.api as api:
+        live = {f["path"] for f in api.get("/api/v1/sync/files").json()["files"]}
+        assert live >= set(files)
+        for path, data in files.items():
+            assert api.get(f"/api/v1/sync/download/{quote(path)}").content == data
+        conflicts = {c["path"]: c for c in api.get("/api/v1/sync/conflicts").json()}
+        assert set(conflicts) == {"NUL.txt", "a./b", "CON/x.txt"}
+        for path, conflict in conflicts.items():
+            assert (conflict["clash_kind"], conflict["clash_path"]) == ("name", path)
+            assert conflict["device_id"] == laptop.id
+            assert conflict["local_hash"] == conflict["server_hash"] == sha256(files[path])
+        report = server.run_cli("check")
+        assert report.endswith("healthy\n"), report
+        assert "live file 'NUL.txt' is not portable: a segment is a name Windows reserves" in report
+        assert "live file 'a./b' is not portable: a segment ends in a dot or a space" in report
+
+        # While the file is there, only keep_both resolves it: it moves to a portable name.
+        def resolve(path: str, resolution: str) -> httpx.Response:
+            url = f"/api/v1/sync/conflicts/{conflicts[path]['id']}/resolve"
+            return api.post(url, json={"resolution": resolution})
+
+        for resolution in ("keep_local", "keep_remote"):
+            assert (
+                "keep both renames it"
+                in assert_problem(resolve("NUL.txt", resolution), 409)["detail"]
+            )
+        cursor = api.get("/api/v1/sync/changes", params={"cursor": 0}).json()["cursor"]
+        for path in ("NUL.txt", "a./b"):
+            assert resolve(path, "keep_both").status_code == 200
+        feed = api.get("/api/v1/sync/changes", params={"cursor": cursor}).json()["changes"]
+        moves = {c["old_path"]: c["path"] for c in feed if c["change_type"] == "moved"}
+        assert moves.keys() == {"NUL.txt", "a./b"}
+        assert moves["NUL.txt"].startswith("NUL (conflict laptop ") and moves["NUL.txt"].endswith(
+            ").txt"
+        )
+        assert moves["a./b"].startswith("a. (conflict laptop ") and moves["a./b"].endswith(")/b")
+        assert all(unportable(new) is None for new in moves.values())
+        assert api.get(f"/api/v1/sync/download/{quote(moves['a./b'])}").content == b"dot"
+
+        # Moved away by its owner first: any resolution just closes it.
+        change = {"path": "CON_x.txt", "old_path": "CON/x.txt", "change_type": "moved",
+                  "base_version": 1}  # fmt: skip
+        assert api.post("/api/v1/sync/report", json={"changes": [change]}).status_code == 200
+        assert resolve("CON/x.txt", "keep_remote").status_code == 200
+        assert api.get("/api/v1/sync/conflicts").json() == []
+    report = server.run_cli("check")
+    assert "not portable" not in report and report.endswith("healthy\n"), report

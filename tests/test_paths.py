@@ -6,6 +6,11 @@ import unicodedata
 
 import pytest
 from pinakes_server.storage.paths import InvalidPath, canonical_path
+from pinakes_server.storage.portable import PORTABILITY_RULES, made_portable, unportable
+
+from .security.test_portable_names import BAD_NAMES
+
+_REASONS = [reason for _, reason in PORTABILITY_RULES]
 
 
 @pytest.mark.parametrize(
@@ -45,3 +50,23 @@ def test_control_characters_are_exactly_unicode_category_cc() -> None:
             assert is_control == ("control character" in str(exc)), hex(code)
         else:
             assert not is_control, hex(code)
+
+
+@pytest.mark.parametrize("path", BAD_NAMES, ids=[ascii(p) for p in BAD_NAMES])
+def test_each_portability_rule_names_itself(path: str) -> None:
+    assert canonical_path(path) == path  # a library path, but not one every device can hold
+    assert unportable(path) == next(
+        reason for reason in _REASONS if reason.startswith(BAD_NAMES[path])
+    )
+    assert unportable(f"ok/{path}/ok") == unportable(path)
+    fixed = "/".join(made_portable(s) for s in path.split("/"))
+    assert unportable(fixed) is None and len(fixed.encode()) <= len(path.encode()) + 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["CONSOLE.txt", "nul_.txt", "COM0", "COM10", "LPT", "a .txt", ".hidden", "..data", "a..b",
+     "x.y.z", "emoji \U0001f600.txt", "\u05e9\u05dc\u05d5\u05dd.txt", "ascii-only"],
+)  # fmt: skip
+def test_portable_names_pass_unchanged(path: str) -> None:
+    assert unportable(path) is None and made_portable(path) == path

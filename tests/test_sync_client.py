@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from .conftest import login, register
+from .legacy_names import legacy_library
 from .live import PASSWORD, ROOT, LiveServer
 
 
@@ -315,3 +316,36 @@ def test_small_files_go_in_batches_and_large_ones_resumably(library) -> None:
     }  # fmt: skip
     assert tree(b) == tree(a) and len(tree(b)) == 1201
     assert not [p for p in b.rglob(".pinakes-part-*")]  # nothing staged is left behind
+
+
+def test_names_stored_before_they_had_to_be_portable_sync_on_linux(
+    server_factory: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """A library the release before let hold `NUL.txt`, `a./b` … syncs down to a Linux folder
+    and on; a new local name the server refuses is left out with a warning, the rest goes."""
+    files = {"NUL.txt": b"nul", "a./b": b"dot", "CON/x.txt": b"con", "a*?.txt": b"stars",
+             "invoice\u202efdp.exe": b"rtl", "fine.txt": b"fine"}  # fmt: skip
+    server, _, laptop = legacy_library(server_factory, files)
+    laptop.api.close()
+    folder = tmp_path / "linux"
+    run("init", folder, "--server", server.url, "--username", "owner", "--device-name", "linux")
+    assert "synced: 0 sent, 6 received" in run("sync", folder).stdout
+    assert tree(folder) == files
+    assert run("sync", folder).stdout == ""  # nothing left to do: no loop on those names
+
+    (folder / "NUL.txt").write_bytes(b"nul, edited on linux")  # an edit of a stored file: sent
+    (folder / "draft: v2.txt").write_text("a name Windows cannot hold")
+    (folder / "new.txt").write_text("new")
+    os.rename(folder / "fine.txt", folder / "fine?.txt")  # a move to such a name
+    for _ in range(2):  # and again next pass: the same warnings, the rest in sync
+        out = run("sync", folder).stdout
+        for name in ("draft: v2.txt", "fine?.txt"):
+            assert (
+                f"warning: {name} was not sent: the server says it is not a library path: it "
+                "contains a character Windows forbids in names"
+            ) in out, out
+    with server.client(login(server, "owner")) as api:
+        live = {f["path"]: f for f in api.get("/api/v1/sync/files").json()["files"]}
+        assert set(live) == {*files, "new.txt"}
+        assert api.get("/api/v1/sync/download/NUL.txt").content == b"nul, edited on linux"
+    assert (folder / "draft: v2.txt").exists() and (folder / "fine?.txt").exists()

@@ -6,7 +6,10 @@ the last sync is deferred, not applied; pushing the local edit then makes a serv
 and only its resolution decides which side the folder keeps. A remote change that something
 local stands in the way of (a folder, a symlink, a name this disk refuses) is "not applied
 here": kept, listed, retried on later passes, and never turned into a delete. Every write goes
-through LocalFolder, so nothing outside the folder is ever touched.
+through LocalFolder, so nothing outside the folder is ever touched. A local name the server
+will not take for a new path (one some other device cannot hold: `a:b.txt`, `NUL.txt`) is
+left out of what is sent, with a warning, and the rest goes on; files stored under such names
+before the server refused them sync as any other until renamed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from pinakes import (
     CursorExpired,
@@ -61,6 +65,10 @@ BATCH_BYTES = 16 * 1024 * 1024
 PARALLEL_UPLOADS = 3
 DELETE_SHARE_LIMIT = 0.5
 UPLOAD_ATTEMPTS = 3  # a file that keeps changing while it is sent waits for a later pass
+# Where a 400 points when the server refuses one change's or one batch item's path.
+REFUSED_PATH = re.compile(r"body\.(?:changes|manifest\.items)\[(\d+)\]\.path")
+Sent = TypeVar("Sent")
+Answer = TypeVar("Answer")
 PREFETCH_MAX = 1024 * 1024  # remote files up to this size come in download batches
 
 
@@ -443,8 +451,10 @@ class Engine:
         uploads = []
         for start in range(0, len(changes), REPORT_BATCH):
             batch = changes[start : start + REPORT_BATCH]
+            result, batch = self._refusing_names(batch, [c.path for c in batch], self.remote.report)
+            if result is None:
+                continue
             by_path = {c.path: c for c in batch}
-            result = self.remote.report(batch)
             for accepted in result.accepted:
                 change = by_path[accepted.path]
                 self._pushed(change, accepted.version, summary)
@@ -475,9 +485,13 @@ class Engine:
                 )  # fmt: skip
                 sent.append(change)
                 items.append((item, data))
-            result = self._send_batch(items) if items else None
-            if result is None:
-                refused += sent if items else []
+            result, pairs = self._refusing_names(
+                list(zip(sent, items, strict=True)), [item.path for item, _ in items],
+                lambda pairs: self._send_batch([item for _, item in pairs]),
+            )  # fmt: skip
+            sent = [change for change, _ in pairs]
+            if result is None:  # too large for the server (or nothing left to send)
+                refused += sent
                 continue
             for change, outcome in zip(sent, result.items, strict=True):
                 if isinstance(outcome.accepted, AcceptedChange):
@@ -490,6 +504,25 @@ class Engine:
                     self.say(f"warning: {change.path} was not uploaded ({why}); "
                              "it is retried next pass")  # fmt: skip
         return refused
+
+    def _refusing_names(
+        self, items: list[Sent], paths: list[str], send: Callable[[list[Sent]], Answer | None]
+    ) -> tuple[Answer | None, list[Sent]]:
+        """`send`'s answer and the items it was given (`paths[i]` is item i's path): a 400
+        refusing one path's name leaves that item out (with a warning) and sends the rest."""
+        kept = list(range(len(items)))
+        while kept:
+            try:
+                return send([items[i] for i in kept]), [items[i] for i in kept]
+            except ProblemError as problem:
+                where = problem.errors[0].get("location", "") if len(problem.errors) == 1 else ""
+                refused = REFUSED_PATH.fullmatch(where) if problem.status == 400 else None
+                if refused is None or int(refused.group(1)) >= len(kept):
+                    raise
+                path = paths[kept.pop(int(refused.group(1)))]
+                why = problem.errors[0]["message"]
+                self.say(f"warning: {path} was not sent: the server says it {why}; rename it")
+        return None, []
 
     def _send_batch(self, items: list[tuple[BatchItem, bytes]]) -> BatchResult | None:
         """The batch's result; None when the server takes batches this large from no one."""

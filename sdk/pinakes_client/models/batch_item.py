@@ -17,7 +17,12 @@ class BatchItem:
     """One file of a batch: created or modified at `path`, its bytes in the batch's `files` part of the same position.
 
     Attributes:
-        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
+        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path
+            that would be new (a created or modified file, a move's or an upload's target not live now) must also be
+            portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an
+            extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read,
+            listed, deleted and moved away from.
         content_hash (str): Lowercase hex SHA-256.
         size (int): At most the largest chunk size (and the batch at most PINAKES_MAX_BATCH_BYTES): larger files take a
             resumable upload.

@@ -6,6 +6,7 @@ class ClashKind(StrEnum):
     CASE = "case"
     FILE = "file"
     FOLDER = "folder"
+    NAME = "name"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -17,7 +17,12 @@ T = TypeVar("T", bound="ClientChange")
 class ClientChange:
     """
     Attributes:
-        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
+        path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path
+            that would be new (a created or modified file, a move's or an upload's target not live now) must also be
+            portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an
+            extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read,
+            listed, deleted and moved away from.
         change_type (ChangeType):
         content_hash (str | Unset): Lowercase hex SHA-256.
         size (int | Unset):
@@ -25,7 +30,11 @@ class ClientChange:
             0001-01-02 to 9999-12-30, so that it is a time in UTC too, which is how the server keeps and returns it.
         base_version (int | Unset): The server version the device last synced; 0 or absent: it did not have it.
         old_path (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a
-            segment.
+            segment. A path that would be new (a created or modified file, a move's or an upload's target not live now) must
+            also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or
+            without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional
+            control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be
+            read, listed, deleted and moved away from.
     """
 
     path: str

@@ -21,11 +21,18 @@ class Conflict:
     """A change the server did not apply. Either its base version is not the server's (`clash_path` null), or applying it
     would make the library unholdable on some disk: `clash_path` names the live path in the way. keep_local replaces
     what blocks (a blocking file becomes a tombstone; a blocking folder only when it holds no live files, else 409),
-    keep_remote drops the change, keep_both stores it with the clashing segment renamed to its conflict-copy name.
+    keep_remote drops the change, keep_both stores it with the clashing segment renamed to its conflict-copy name
+    (always a portable name). A `name` conflict is a live file whose path is not portable: keep_both moves it to its
+    conflict-copy name; keep_local and keep_remote are 409 while it is live there.
 
         Attributes:
             id (UUID):
-            path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.
+            path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path
+                that would be new (a created or modified file, a move's or an upload's target not live now) must also be
+                portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an
+                extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+                zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read,
+                listed, deleted and moved away from.
             old_path (None | str):
             device_id (None | UUID): The device whose change did not apply; null once that device was deleted (its open
                 conflicts and their bytes stay until resolved).

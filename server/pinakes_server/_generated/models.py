@@ -254,7 +254,7 @@ class LibraryPath(RootModel[str]):
     root: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -290,7 +290,7 @@ class ClientChange(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -327,7 +327,7 @@ class ClientChange(BaseModel):
     old_path: Annotated[
         str | None,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -356,7 +356,7 @@ class AcceptedChange(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -394,6 +394,7 @@ class ClashKind(StrEnum):
     file = "file"
     folder = "folder"
     case = "case"
+    name = "name"
 
 
 class Conflict(BaseModel):
@@ -404,7 +405,7 @@ class Conflict(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -460,7 +461,7 @@ class Change(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -500,7 +501,7 @@ class FileEntry(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -564,7 +565,7 @@ class UploadCreate(BaseModel):
     target_path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -615,7 +616,7 @@ class UploadSession(BaseModel):
     target_path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -658,7 +659,7 @@ class UploadedFile(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -695,7 +696,7 @@ class BatchItem(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,
@@ -774,7 +775,7 @@ class BatchItemResult(BaseModel):
     path: Annotated[
         str,
         Field(
-            description="Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment.",
+            description='Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8, 255 a segment. A path that would be new (a created or modified file, a move\'s or an upload\'s target not live now) must also be portable: no segment a Windows reserved name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a zero-width character or a BOM (400, saying which rule). A path stored before that rule can still be read, listed, deleted and moved away from.',
             examples=["Books/Ursula K. Le Guin/The Dispossessed.epub"],
             max_length=1024,
             min_length=1,

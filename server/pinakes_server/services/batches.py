@@ -299,7 +299,7 @@ def _change(item: Item) -> Change:
     return Change(
         path=item.path, change_type="modified" if item.base_version else "created",
         content_hash=item.content_hash, size=item.size, mtime=item.mtime,
-        base_version=item.base_version,
+        base_version=item.base_version, path_location=f"body.manifest.items[{item.index}].path",
     )  # fmt: skip
 
 

@@ -2,7 +2,8 @@
 
 `{stem} (conflict {device name} {YYYY-MM-DD HHMMSS}){ext}`, shortened (device name first,
 then stem, then extension) to fit a 255-byte segment and a 1024-byte path, numbered ` 2`,
-` 3` … before `)` until the path is free.
+` 3` … before `)` until the path is free; always a portable name (`made_portable`), whatever
+the name it copies or the device's name.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from itertools import count
 
 from ..storage.paths import MAX_PATH_BYTES, MAX_SEGMENT_BYTES
+from ..storage.portable import made_portable
 
 
 def _bytes(text: str) -> int:
@@ -56,13 +58,15 @@ def conflict_copy_path(
     stem, ext = split_name(name)
     device = _safe_name(device_name)
     stamp = when.strftime("%Y-%m-%d %H%M%S")
-    budget = min(MAX_SEGMENT_BYTES, MAX_PATH_BYTES - _bytes(prefix) - _bytes(tail))
+    # made_portable may add a byte
+    budget = min(MAX_SEGMENT_BYTES, MAX_PATH_BYTES - _bytes(prefix) - _bytes(tail)) - 1
     for number in count(1):
         suffix = f" {number}" if number > 1 else ""
         fixed = f" (conflict  {stamp}{suffix})"
         short_device, short_stem, short_ext = _shorten([device, stem, ext], budget - _bytes(fixed))
         label = f"{short_device} {stamp}" if short_device else stamp
-        candidate = f"{prefix}{short_stem} (conflict {label}{suffix}){short_ext}{tail}"
+        name = made_portable(f"{short_stem} (conflict {label}{suffix}){short_ext}")
+        candidate = f"{prefix}{name}{tail}"
         if is_free(candidate):
             return candidate
     raise AssertionError("unreachable")

@@ -4,6 +4,10 @@ A clash conflict (DESIGN.md "A library every device can hold") resolves like any
 what blocks in the place of the server's version: keep_local makes the blocking file a
 tombstone (a blocking folder only when it holds no live files), keep_both renames the
 clashing segment. What blocks is looked up again at resolution: it may have changed since.
+
+A `name` conflict is a live file stored before names had to be portable: keep_both moves it to
+its conflict-copy name, the other two would keep a name some device cannot hold (409). Every
+copy name is portable, whatever the path it copies.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from ..auth import Principal
 from ..errors import Conflict as ConflictError
 from ..errors import NotFound
 from ..storage.db import write_transaction
+from ..storage.portable import made_portable, unportable
 from ..storage.tables import Conflict, utcnow
 from .conflict_names import conflict_copy_path
 from .devices import get as get_device
@@ -82,12 +87,15 @@ def _keep_local(ledger: Ledger, conflict: Conflict) -> None:
 
 def _copy_path(ledger: Ledger, conflict: Conflict) -> str:
     """The conflict copy's path: the clashing segment renamed (the blocking file's, for a
-    file where a folder is needed; else the last), free and clashing with nothing."""
-    depth = conflict.path.count("/") + 1
+    file where a folder is needed; the first that is not portable, when one before it is not;
+    else the last), free, clashing with nothing and portable."""
+    segments = conflict.path.split("/")
+    depth = len(segments)
     if conflict.clash_kind == "file" and conflict.clash_path:
         depth = conflict.clash_path.count("/") + 1
-    segments = conflict.path.split("/")
-    head, rest = "/".join(segments[:depth]), "".join(f"/{s}" for s in segments[depth:])
+    depth = next((i + 1 for i, s in enumerate(segments[:depth]) if unportable(s)), depth)
+    head = "/".join(segments[:depth])
+    rest = "".join(f"/{made_portable(s)}" for s in segments[depth:])
 
     def is_free(candidate: str) -> bool:
         return not ledger.state(candidate).live and ledger.clash(candidate) is None
@@ -97,6 +105,10 @@ def _copy_path(ledger: Ledger, conflict: Conflict) -> str:
 
 
 def _keep_both(ledger: Ledger, conflict: Conflict) -> None:
+    if conflict.clash_kind == "name":
+        if ledger.state(conflict.path).live:  # else its owner moved or deleted it already
+            ledger.move(conflict.path, _copy_path(ledger, conflict), None)
+        return
     if conflict.change_type == "deleted":
         return  # nothing of the device's to keep
     content_hash, size = _local_content(ledger, conflict)
@@ -124,7 +136,14 @@ def resolve(
         if conflict.resolved_at is not None:
             raise ConflictError(f"the conflict was already resolved ({conflict.resolution})")
         ledger = Ledger(principal.user_id, [p for p in (conflict.path, conflict.old_path) if p])
-        RESOLVERS[resolution](ledger, conflict)
+        if conflict.clash_kind == "name" and resolution != "keep_both":
+            if ledger.state(conflict.path).live:
+                raise ConflictError(
+                    f"{conflict.path!r} is a name some devices cannot hold: keep both renames it "
+                    "(or move it to a portable name)"
+                )
+        else:
+            RESOLVERS[resolution](ledger, conflict)
         conflict.resolved_at = utcnow()
         conflict.resolution = resolution
         conflict.save()

@@ -14,7 +14,7 @@ from datetime import datetime
 from ..auth import Principal
 from ..errors import ValidationFailed
 from ..storage.db import write_transaction
-from ..storage.paths import checked_path
+from ..storage.paths import checked_path, refuse_unportable
 from ..storage.prepared import PreparedIn, slot
 from ..storage.tables import Conflict, Device, UserBlob, utcnow
 from . import devices
@@ -33,6 +33,7 @@ class Change:
     mtime: datetime | None = None
     base_version: int = 0
     old_path: str | None = None
+    path_location: str = "path"  # where the path came from, for a 400
 
 
 @dataclass
@@ -110,6 +111,7 @@ def checked_change(index: int, raw: dict) -> Change:
         mtime=raw.get("mtime"),
         base_version=raw.get("base_version") or 0,
         old_path=old_path,
+        path_location=f"{where}.path",
     )
 
 
@@ -196,6 +198,8 @@ def apply_report(user_id: uuid.UUID, device_id: uuid.UUID, changes: list[Change]
         result = ReportResult()
         for index, reported in enumerate(changes):
             change = _in_stored_case(ledger, reported)
+            if change.change_type != "deleted" and not ledger.state(change.path).live:
+                refuse_unportable(change.path, change.path_location)  # a path that would be new
             if change.change_type == "deleted":
                 _delete(ledger, book, change, result, reported.path)
             elif change.change_type == "moved":

@@ -1,4 +1,5 @@
-"""`pinakes-server check`: the database and the blob store agree, and every library is holdable.
+"""`pinakes-server check`: the database and the blob store agree, and every library is holdable
+(the live paths stored before names had to be portable are listed, for their owners to rename).
 
 The fault tests assert the same facts after every crash they cause; operators get them as one
 line per finding. Only orphans (bytes nothing points at) are ever repaired: anything else is
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from ..storage.blob_store import BlobStore, Stored
 from ..storage.path_keys import LiveSet
+from ..storage.portable import unportable
 from ..storage.tables import Conflict, FileState, User, UserBlob
 from .uploads import SWEEP_GRACE_SECONDS, orphans
 
@@ -59,6 +61,9 @@ def _libraries() -> Iterator[Finding]:
             yield Finding(f"user {username}: live file {path!r} clashes with {clash[0]!r} "
                           f"({clash[1]}): the library is not holdable")  # fmt: skip
         library.add(path)
+        if (reason := unportable(path)) is not None:
+            line = f"user {username}: live file {path!r} is not portable: {reason}"
+            yield Finding(f"{line}; its name conflict is for its owner to resolve", problem=False)
     columns = (Conflict.id, Conflict.path, Conflict.clash_path, Conflict.clash_kind)
     open_clashes = (
         Conflict.select(*columns, User.username)
@@ -67,6 +72,8 @@ def _libraries() -> Iterator[Finding]:
         .order_by(User.username, Conflict.detected_at)
     )
     for conflict_id, path, clash_path, kind, username in open_clashes.tuples():
+        if kind == "name":
+            continue  # listed with its live file above, while it is there
         yield Finding(
             f"user {username}: open conflict {conflict_id}: {path!r} clashes with "
             f"{clash_path!r} ({kind}), for its owner to resolve",

@@ -24,8 +24,9 @@ from ..config import Config
 from ..errors import ApiError, NotFound, ValidationFailed
 from ..storage.blob_store import BlobStore, SessionBusy, Staging, Stored
 from ..storage.db import write_transaction
-from ..storage.paths import checked_path
-from ..storage.tables import Conflict, UploadChunk, UploadSession, UserBlob, utcnow
+from ..storage.paths import checked_path, refuse_unportable
+from ..storage.portable import unportable
+from ..storage.tables import Conflict, FileState, UploadChunk, UploadSession, UserBlob, utcnow
 from . import devices
 from .ledger import lock_library
 from .records import ChunkReceipt, ConflictRecord, SessionRecord, UploadedFile, UploadResult
@@ -48,6 +49,12 @@ class InsufficientStorage(ApiError):
 
 class UploadExpired(ApiError):
     status, type, title = 410, "upload-expired", "Upload session expired"
+
+
+class UploadCancelled(ApiError):
+    """GET of a cancelled session: it is gone, as tus answers after termination."""
+
+    status, type, title = 410, "upload-cancelled", "Upload session cancelled"
 
 
 class UploadClosed(ApiError):
@@ -92,6 +99,8 @@ def create(
     chunk_size = chunk_size or DEFAULT_CHUNK_SIZE
     now = utcnow()
     with write_transaction():
+        if unportable(target_path) and not _live(device.user_id, target_path):
+            refuse_unportable(target_path, "body.target_path")  # a new path must be portable
         open_sessions = list(
             UploadSession.select(UploadSession.expected_size).where(
                 (UploadSession.user == device.user_id)
@@ -125,8 +134,19 @@ def create(
     return SessionRecord.of(session, [], 0)
 
 
+def _live(user_id: uuid.UUID, path: str) -> bool:
+    return (
+        FileState.select()
+        .where((FileState.user == user_id) & (FileState.path == path) & ~FileState.deleted)
+        .exists()
+    )
+
+
 def status(principal: Principal, session_id: uuid.UUID) -> SessionRecord:
-    return session_record(find(principal, session_id))
+    session = find(principal, session_id)
+    if session.status == "cancelled":
+        raise UploadCancelled("the upload session was cancelled: start a new one")
+    return session_record(session)
 
 
 def session_record(session: UploadSession) -> SessionRecord:
@@ -488,6 +508,7 @@ def _apply(session_id: uuid.UUID) -> Completion:
             size=session.expected_size,
             mtime=session.mtime,
             base_version=session.base_version or 0,
+            path_location="target_path",
         )
         outcome = apply_report(session.user_id, session.device_id, [change])
         session.status = "completed"

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from ..errors import ValidationFailed
+from .portable import unportable
 
 MAX_PATH_BYTES = 1024
 MAX_SEGMENT_BYTES = 255
@@ -64,3 +65,9 @@ def checked_path(raw: str, location: str) -> str:
         return canonical_path(raw)
     except InvalidPath as exc:
         raise ValidationFailed.at(location, f"is not a library path: {exc}") from None
+
+
+def refuse_unportable(path: str, location: str) -> None:
+    """A 400 naming where a path that some device cannot hold came from."""
+    if (reason := unportable(path)) is not None:
+        raise ValidationFailed.at(location, f"is not a library path: {reason}")

@@ -111,7 +111,12 @@ def sync_detailed(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment.
+            255 a segment. A path that would be new (a created or modified file, a move's or an
+            upload's target not live now) must also be portable: no segment a Windows reserved name
+            (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a
+            dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can
+            still be read, listed, deleted and moved away from.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -150,7 +155,12 @@ def sync(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment.
+            255 a segment. A path that would be new (a created or modified file, a move's or an
+            upload's target not live now) must also be portable: no segment a Windows reserved name
+            (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a
+            dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can
+            still be read, listed, deleted and moved away from.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -184,7 +194,12 @@ async def asyncio_detailed(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment.
+            255 a segment. A path that would be new (a created or modified file, a move's or an
+            upload's target not live now) must also be portable: no segment a Windows reserved name
+            (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a
+            dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can
+            still be read, listed, deleted and moved away from.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):
@@ -221,7 +236,12 @@ async def asyncio(
 
     Args:
         path (str): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in UTF-8,
-            255 a segment.
+            255 a segment. A path that would be new (a created or modified file, a move's or an
+            upload's target not live now) must also be portable: no segment a Windows reserved name
+            (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a
+            dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can
+            still be read, listed, deleted and moved away from.
         range_ (str | Unset):
         if_none_match (str | Unset):
         if_range (str | Unset):

@@ -87,7 +87,12 @@ def sync_detailed(
 
     Args:
         after (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in
-            UTF-8, 255 a segment.
+            UTF-8, 255 a segment. A path that would be new (a created or modified file, a move's or an
+            upload's target not live now) must also be portable: no segment a Windows reserved name
+            (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a
+            dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can
+            still be read, listed, deleted and moved away from.
         limit (int | Unset):  Default: 500.
 
     Raises:
@@ -123,7 +128,12 @@ def sync(
 
     Args:
         after (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in
-            UTF-8, 255 a segment.
+            UTF-8, 255 a segment. A path that would be new (a created or modified file, a move's or an
+            upload's target not live now) must also be portable: no segment a Windows reserved name
+            (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a
+            dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can
+            still be read, listed, deleted and moved away from.
         limit (int | Unset):  Default: 500.
 
     Raises:
@@ -154,7 +164,12 @@ async def asyncio_detailed(
 
     Args:
         after (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in
-            UTF-8, 255 a segment.
+            UTF-8, 255 a segment. A path that would be new (a created or modified file, a move's or an
+            upload's target not live now) must also be portable: no segment a Windows reserved name
+            (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a
+            dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can
+            still be read, listed, deleted and moved away from.
         limit (int | Unset):  Default: 500.
 
     Raises:
@@ -188,7 +203,12 @@ async def asyncio(
 
     Args:
         after (str | Unset): Relative POSIX path, NFC-normalised on arrival; at most 1024 bytes in
-            UTF-8, 255 a segment.
+            UTF-8, 255 a segment. A path that would be new (a created or modified file, a move's or an
+            upload's target not live now) must also be portable: no segment a Windows reserved name
+            (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an extension), ending in a
+            dot or a space, or holding < > : " | ? *, and none holding a bidirectional control, a
+            zero-width character or a BOM (400, saying which rule). A path stored before that rule can
+            still be read, listed, deleted and moved away from.
         limit (int | Unset):  Default: 500.
 
     Raises:
