@@ -188,6 +188,12 @@ def test_a_release_1_store_upgrades_with_nothing_lost(upgraded) -> None:
         [phones] = [c for c in api.get("/api/v1/sync/conflicts").json() if c["id"] == kept["id"]]
         assert phones["device_id"] is None and phones["local_hash"] == kept["local_hash"]
     assert release1.cli("migrate", "--check").returncode == 0
+    # Release 1 left its files to the umask (0644 here): the upgraded server closed the data
+    # dir itself at start; check names what lies open inside, and --repair closes it.
+    assert release1.data_dir.stat().st_mode & 0o077 == 0
+    check = release1.cli("check")
+    assert check.returncode == 1 and "readable by others: " in check.stdout, check.stdout
+    assert release1.cli("check", "--repair").returncode == 0
     check = release1.cli("check")
     assert check.returncode == 0 and check.stdout.endswith("healthy\n"), check.stdout
     assert "'case/A.TXT' clashes with 'Case/a.txt' (case), for its owner to resolve" in check.stdout
