@@ -1,7 +1,8 @@
 """Database work off the event loop: each unit of work (one service call, its transaction
 begun and ended inside it) runs on a bounded pool of threads. Peewee keeps one connection per
-thread, so units run side by side (SQLite: reads in parallel under WAL, one writer at a time;
-PostgreSQL: one pooled connection per thread) while the loop goes on serving other requests.
+thread, so units run side by side (SQLite: reads in parallel under WAL, writers one at a
+time in the order they came, storage/writer_queue.py; PostgreSQL: one pooled connection per
+thread) while the loop goes on serving other requests.
 """
 
 from __future__ import annotations
