@@ -90,13 +90,40 @@ def create(
     if expected_size > config.max_file_size:
         raise ChunkTooLarge(f"files may be at most {config.max_file_size} bytes")
     chunk_size = chunk_size or DEFAULT_CHUNK_SIZE
-    now = utcnow()
+    if not store.has_room(expected_size):
+        raise InsufficientStorage("the server's disk has no room for this file")
+    session = UploadSession(
+        id=uuid.uuid4(),
+        user=device.user_id,
+        device=device.id,
+        target_path=target_path,
+        expected_hash=expected_hash,
+        expected_size=expected_size,
+        chunk_size=chunk_size,
+        chunk_count=-(-expected_size // chunk_size),
+        base_version=base_version,
+        mtime=mtime,
+        expires_at=utcnow() + timedelta(seconds=config.upload_ttl_seconds),
+    )
+    # Staged before its row commits, outside the transaction: the write lock is held for the
+    # statements only, and a session's row never lacks its staging.
+    store.open_session(session.id, expected_size)
+    try:
+        _insert_within_limits(config, session)
+    except BaseException:
+        store.abandon_session(session.id)
+        raise
+    return SessionRecord.of(session, [], 0)
+
+
+def _insert_within_limits(config: Config, session: UploadSession) -> None:
+    """The new session's row, if the user's open sessions leave room for it (429 if not)."""
     with write_transaction():
         open_sessions = list(
             UploadSession.select(UploadSession.expected_size).where(
-                (UploadSession.user == device.user_id)
+                (UploadSession.user == session.user_id)
                 & UploadSession.status.in_(OPEN)
-                & (UploadSession.expires_at > now)
+                & (UploadSession.expires_at > utcnow())
             )
         )
         staged = sum(s.expected_size for s in open_sessions)
@@ -105,24 +132,9 @@ def create(
             raise UploadLimit(
                 f"at most {config.max_open_uploads} open upload sessions", headers=retry
             )
-        if staged + expected_size > config.max_staged_bytes:
+        if staged + session.expected_size > config.max_staged_bytes:
             raise UploadLimit(f"at most {config.max_staged_bytes} bytes staged", headers=retry)
-        if not store.has_room(expected_size):
-            raise InsufficientStorage("the server's disk has no room for this file")
-        session = UploadSession.create(
-            user=device.user_id,
-            device=device.id,
-            target_path=target_path,
-            expected_hash=expected_hash,
-            expected_size=expected_size,
-            chunk_size=chunk_size,
-            chunk_count=-(-expected_size // chunk_size),
-            base_version=base_version,
-            mtime=mtime,
-            expires_at=now + timedelta(seconds=config.upload_ttl_seconds),
-        )
-        store.open_session(session.id, expected_size)
-    return SessionRecord.of(session, [], 0)
+        session.save(force_insert=True)
 
 
 def status(principal: Principal, session_id: uuid.UUID) -> SessionRecord:
