@@ -1,7 +1,7 @@
 """A 503 means the store failed, never that another request was writing: while one write
 holds the database longer than SQLite's old 5 s busy timeout, acks, reports and new uploads
 from more devices at once than the server has database threads wait their turn and succeed,
-and reads are answered meanwhile."""
+and reads are answered meanwhile, a device's due note that it was seen and all."""
 
 from __future__ import annotations
 
@@ -89,14 +89,19 @@ def test_reads_are_answered_while_a_long_write_holds_the_database(
 def test_writes_wait_their_turn_behind_a_long_write(
     start_faulty: Callable[[str], Faulty], new_device: Callable[..., DeviceClient]
 ) -> None:
-    faulty, (stalling,) = _server_with_devices(start_faulty, new_device, 1)
+    faulty, (stalling, reader) = _server_with_devices(start_faulty, new_device, 2)
     device_ids = [stalling.account.add_device(f"writer {i}")[0] for i in range(DEVICES)]
-    held, _ = _stall(faulty, stalling)
+    held, finished = _stall(faulty, stalling)
     # The user's own token, naming each device: the writes are all there is to wait for.
     with stalling.account.client() as api:
         jobs = [job for i, device_id in enumerate(device_ids) for job in _writes(api, device_id, i)]
         with ThreadPoolExecutor(len(jobs)) as pool:
-            replies = list(pool.map(lambda job: job(), jobs))
+            pending = [pool.submit(job) for job in jobs]
+            time.sleep(1)  # they wait behind the stalled write now, more than database threads
+            assert reader.api.get("/api/v1/sync/changes").status_code == 200
+            finished["read"] = time.monotonic()
+            replies = [reply.result() for reply in pending]
     held.join()
     statuses = collections.Counter(reply.status_code for reply in replies)
     assert statuses == {200: len(jobs)}, [r.text for r in replies if r.status_code != 200][:3]
+    assert finished["read"] < finished["stalled"]  # waiting writes hold no thread reads need

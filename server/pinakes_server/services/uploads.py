@@ -30,7 +30,7 @@ from . import devices
 from .ledger import lock_library
 from .records import ChunkReceipt, ConflictRecord, SessionRecord, UploadedFile, UploadResult
 from .report import Change, apply_report
-from .units import unit
+from .units import unit, write_unit
 
 OPEN = ("pending", "in_progress")
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
@@ -248,7 +248,7 @@ async def write_chunk(
                 raise _closed(session)
             try:
                 await chunk.write(_checked(body, expected, digest))
-                await unit(
+                await write_unit(
                     _record_chunk, session.id, index, expected, chunk.object,
                     config.upload_ttl_seconds,
                 )  # fmt: skip
@@ -308,7 +308,7 @@ async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) 
         raise _closed(session)
     try:
         async with store.finishing(session.id):
-            await unit(_close, session.id, "cancelled")
+            await write_unit(_close, session.id, "cancelled")
     except FileNotFoundError:
         raise _closed(await unit(_refresh, session)) from None
     await store.remove_staged([session.id])
@@ -338,7 +338,7 @@ async def collect_expired(store: BlobStore) -> int:
     for session_id in await unit(_stale):
         try:
             async with store.finishing(session_id, wait=False):
-                await unit(_close, session_id, "expired")
+                await write_unit(_close, session_id, "expired")
         except (SessionBusy, UploadClosed):
             continue
         await store.remove_staged([session_id])
@@ -439,7 +439,7 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
             return await unit(result_of, session)
         if not (session.status in OPEN and await store.has(session.expected_hash)):
             raise _closed(session) from None
-        completion = await unit(_apply, session.id)
+        completion = await write_unit(_apply, session.id)
     await store.remove_staged([session.id])
     return completion
 
@@ -450,16 +450,16 @@ async def _assemble(store: BlobStore, session: UploadSession) -> Completion:
     try:
         content_hash, size = await store.assemble(staging)
     except OSError:
-        await unit(_restage, session)
+        await write_unit(_restage, session)
         raise
     if (content_hash, size) != (session.expected_hash, session.expected_size):
-        await unit(_close, session.id, "failed")
+        await write_unit(_close, session.id, "failed")
         await store.remove_staged([session.id])
         raise HashMismatch(
             f"the bytes hash to {content_hash} ({size} bytes), not the expected "
             f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
         )
-    return await unit(_apply, session.id)
+    return await write_unit(_apply, session.id)
 
 
 def staging_of(session: UploadSession, objects: list[str | None] | None = None) -> Staging:
