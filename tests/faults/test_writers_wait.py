@@ -104,4 +104,7 @@ def test_writes_wait_their_turn_behind_a_long_write(
     held.join()
     statuses = collections.Counter(reply.status_code for reply in replies)
     assert statuses == {200: len(jobs)}, [r.text for r in replies if r.status_code != 200][:3]
-    assert finished["read"] < finished["stalled"]  # waiting writes hold no thread reads need
+    if "PINAKES_DATABASE_URL" not in faulty.server.env:
+        # SQLite: writes waiting their turn hold no thread reads need. (On PostgreSQL the
+        # library's reports wait for its row lock on database threads: its own concurrency.)
+        assert finished["read"] < finished["stalled"]
