@@ -14,6 +14,7 @@ import collections
 import hashlib
 import os
 import random
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -36,11 +37,22 @@ class Stats:
     statuses: collections.Counter = field(default_factory=collections.Counter)
     applied: set[tuple[str, int]] = field(default_factory=set)  # what devices were told
     conflicts: list[tuple[str, str, int]] = field(default_factory=list)  # device, path, version
+    seconds: dict[str, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
 
     def count(self, reply: httpx.Response, what: str) -> httpx.Response:
         with self.lock:
             self.statuses[(what, reply.status_code)] += 1
+            self.seconds[what].append(reply.elapsed.total_seconds())
         return reply
+
+    def latencies(self) -> str:
+        """p50/p99 per operation, in ms: where a slow disk or a waiting writer shows."""
+        cuts = {
+            what: statistics.quantiles(s, n=100) for what, s in self.seconds.items() if len(s) > 1
+        }
+        return ", ".join(
+            f"{what} {q[49] * 1000:.0f}/{q[98] * 1000:.0f}" for what, q in sorted(cuts.items())
+        )
 
 
 def _hash(data: bytes) -> str:
@@ -118,7 +130,9 @@ class SimulatedDevice:
     def _upload(self, path: str, data: bytes, base_version: int) -> dict:
         body = {"target_path": path, "expected_hash": _hash(data), "expected_size": len(data),
                 "chunk_size": CHUNK, "base_version": base_version}  # fmt: skip
-        session = self._call("create_upload", "POST", "/api/v1/sync/upload", json=body).json()
+        reply = self._call("create_upload", "POST", "/api/v1/sync/upload", json=body)
+        assert reply.status_code == 200, reply.text
+        session = reply.json()
         for index in range(session["chunk_count"]):
             reply = self._call(
                 "upload_chunk", "PUT", f"/api/v1/sync/upload/{session['id']}/chunks/{index}",
@@ -206,7 +220,8 @@ def _whole_log(api: httpx.Client) -> list[dict]:
 
 
 def test_devices_syncing_random_edits_converge(server_factory: Callable[..., LiveServer]) -> None:
-    server = server_factory()
+    # Every device may have an upload open at once: above the per-user default of 64.
+    server = server_factory(PINAKES_MAX_OPEN_UPLOADS=str(max(64, 2 * DEVICES)))
     assert register(server, "owner").status_code == 201
     account = Account(server, "owner", "", login(server, "owner"))
     stats = Stats()
@@ -224,19 +239,20 @@ def test_devices_syncing_random_edits_converge(server_factory: Callable[..., Liv
     for thread in threads:
         thread.join(SECONDS + 120)
     elapsed = time.monotonic() - started
+    requests = sum(stats.statuses.values())
+    errors = {k: n for k, n in stats.statuses.items() if k[1] >= 400}
+    print(  # before any check: a failed soak's figures say where it failed
+        f"\nsoak: {DEVICES} devices, {elapsed:.1f} s, {requests} requests "
+        f"({requests / elapsed:.0f}/s), 4xx/5xx {errors or 'none'}\n"
+        f"p50/p99 ms: {stats.latencies()}"
+    )
     assert not failures, failures[0]
     for device in devices:
         device.pull()
 
     with account.client() as api:
         log, listing = _whole_log(api), _listing(api)
-    requests = sum(stats.statuses.values())
-    errors = {k: n for k, n in stats.statuses.items() if k[1] >= 400}
-    print(
-        f"\nsoak: {DEVICES} devices, {elapsed:.1f} s, {requests} requests "
-        f"({requests / elapsed:.0f}/s), {len(log)} changes, {len(stats.conflicts)} conflicts, "
-        f"4xx/5xx {errors or 'none'}, {len(listing)} live files"
-    )
+    print(f"{len(log)} changes, {len(stats.conflicts)} conflicts, {len(listing)} live files")
     assert not [k for k in stats.statuses if k[1] >= 500], stats.statuses
     assert [c["seq"] for c in log] == list(range(1, len(log) + 1))  # no gap, no duplicate
     versions = [(c["path"], c["version"]) for c in log]

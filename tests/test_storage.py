@@ -9,7 +9,13 @@ import os
 from pathlib import Path
 
 import pytest
-from pinakes_server.storage.db import bulk_write, close_database, open_database, write_transaction
+from pinakes_server.storage.db import (
+    WRITE_WAIT_SECONDS,
+    bulk_write,
+    close_database,
+    open_database,
+    write_transaction,
+)
 from pinakes_server.storage.prepared import Prepared, PreparedIn, slot
 from pinakes_server.storage.tables import TABLES, User, UserBlob, utcnow
 from playhouse.postgres_ext import PooledPsycopg3Database
@@ -22,7 +28,7 @@ def test_sqlite_is_opened_for_safe_concurrent_writes(tmp_path: Path) -> None:
     try:
         assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == WRITE_WAIT_SECONDS * 1000
         assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         statements: list[str] = []
         db.connection().set_trace_callback(statements.append)

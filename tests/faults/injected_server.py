@@ -15,6 +15,8 @@ by PINAKES_TEST_FAULT_SWITCH exists, so a test sets the scene first and arms the
 - `fail-fdatasync`: a chunk's fdatasync fails with EIO.
 - `slow-unit`: reading one device spends SLOW_SECONDS inside its unit of work (pg_sleep on
   PostgreSQL, a sleep on SQLite), as a slow query would.
+- `slow-write`: the next report holds its transaction SLOW_WRITE_SECONDS after taking its
+  library's lock, as a write on a stalling disk would; it fires once (it removes the switch).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from pinakes_server import cli
-from pinakes_server.services import batches, devices, ledger
+from pinakes_server.services import batches, devices, ledger, report
 from pinakes_server.storage import file_store, s3_store
 from pinakes_server.storage.tables import ChangeLog, database, is_postgres
 
 FAULTS = set(os.environ.get("PINAKES_TEST_FAULTS", "").split(","))
 SLOW_SECONDS = 4
+SLOW_WRITE_SECONDS = 7  # longer than the 5 s busy timeout SQLite writers used to give up at
 SWITCH = Path(os.environ.get("PINAKES_TEST_FAULT_SWITCH", "/nonexistent"))
 
 
@@ -119,13 +122,28 @@ def install() -> None:
 
     def slow_view(principal: Any, device_id: Any) -> Any:
         if _armed("slow-unit"):
-            if is_postgres():
-                database.execute_sql(f"SELECT pg_sleep({SLOW_SECONDS})")
-            else:
-                time.sleep(SLOW_SECONDS)
+            _sleep_in_unit(SLOW_SECONDS)
         return view(principal, device_id)
 
     devices.view = slow_view  # type: ignore[assignment]
+
+    lock_library = report.lock_library
+
+    def lock_then_stall(user_id: Any) -> None:
+        lock_library(user_id)
+        if _armed("slow-write"):
+            SWITCH.unlink()
+            _sleep_in_unit(SLOW_WRITE_SECONDS)
+
+    report.lock_library = lock_then_stall  # type: ignore[assignment]
+
+
+def _sleep_in_unit(seconds: float) -> None:
+    """Time spent inside the unit of work (and its transaction, if one is open)."""
+    if is_postgres():
+        database.execute_sql(f"SELECT pg_sleep({seconds})")
+    else:
+        time.sleep(seconds)
 
 
 if __name__ == "__main__":

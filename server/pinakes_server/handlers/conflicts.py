@@ -8,7 +8,7 @@ from sanic import HTTPResponse, Request
 
 from .._generated import models
 from ..services import conflicts
-from ..services.units import unit
+from ..services.units import unit, write_unit
 from .io import parse, principal, render
 from .registry import operation
 
@@ -24,7 +24,9 @@ async def list_conflicts(request: Request) -> HTTPResponse:
 async def resolve_conflict(request: Request, id: str) -> HTTPResponse:
     body = parse(request, models.ResolveRequest)
     caller = principal(request)
-    conflict, last_seq = await unit(conflicts.resolve, caller, uuid.UUID(id), body.resolution.value)
+    conflict, last_seq = await write_unit(
+        conflicts.resolve, caller, uuid.UUID(id), body.resolution.value
+    )
     if last_seq is not None:
         request.app.ctx.notifier.publish(caller.user_id, last_seq)
     return render(conflict)

@@ -8,7 +8,7 @@ from .._generated import models
 from ..services import feed, users
 from ..services.notifier import ChangeNotifier
 from ..services.report import report_changes as apply_changes
-from ..services.units import quick_read, unit
+from ..services.units import quick_read, unit, write_unit
 from .io import held_claims, parse, principal, render
 from .registry import operation
 
@@ -28,7 +28,7 @@ async def report_changes(request: Request) -> HTTPResponse:
     body = parse(request, models.ReportRequest)
     caller = principal(request)
     changes = [change.model_dump() for change in body.changes]
-    answer, last_seq = await unit(apply_changes, caller, body.device_id, changes)
+    answer, last_seq = await write_unit(apply_changes, caller, body.device_id, changes)
     if last_seq is not None:
         _notifier(request).publish(caller.user_id, last_seq)
     return render(answer)
@@ -64,4 +64,6 @@ async def list_files(request: Request) -> HTTPResponse:
 @operation("ack_changes")
 async def ack_changes(request: Request) -> HTTPResponse:
     body = parse(request, models.AckRequest)
-    return render(await unit(feed.acknowledge, principal(request), body.device_id, body.cursor))
+    return render(
+        await write_unit(feed.acknowledge, principal(request), body.device_id, body.cursor)
+    )

@@ -9,7 +9,7 @@ from sanic import HTTPResponse, Request
 
 from .._generated import models
 from ..services import batches, uploads
-from ..services.units import unit
+from ..services.units import unit, write_unit
 from .io import no_content, parse, principal, render
 from .registry import operation
 
@@ -29,7 +29,7 @@ def _content_length(request: Request) -> int | None:
 @operation("create_upload")
 async def create_upload(request: Request) -> HTTPResponse:
     body = parse(request, models.UploadCreate)
-    session = await unit(
+    session = await write_unit(
         uploads.create,
         request.app.ctx.config,
         request.app.ctx.blobs,
@@ -101,7 +101,7 @@ async def upload_batch(request: Request) -> HTTPResponse:
         await batches.store(store, items)
     finally:
         body.discard()
-    results, last_seq = await unit(batches.apply, caller.user_id, device_id, items)
+    results, last_seq = await write_unit(batches.apply, caller.user_id, device_id, items)
     if last_seq is not None:
         request.app.ctx.notifier.publish(caller.user_id, last_seq)
     return render({"items": results})

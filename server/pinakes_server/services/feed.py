@@ -145,12 +145,10 @@ def live_files_at(user_id: uuid.UUID, raw_paths: list[str]) -> list[tuple[str, L
 
 def acknowledge(principal: Principal, device_id: uuid.UUID | None, cursor: int) -> AckResult:
     device = devices.acting_device(principal, device_id, "body.device_id")
+    newest = last_seq(device.user_id)  # before the write: the last seq only ever grows
+    if cursor > newest:
+        raise ValidationFailed.at("body.cursor", f"is past this library's last change ({newest})")
     with write_transaction():
-        newest = last_seq(device.user_id)
-        if cursor > newest:
-            raise ValidationFailed.at(
-                "body.cursor", f"is past this library's last change ({newest})"
-            )
         # max(old, cursor) in one statement: concurrent acks never move a cursor back.
         Device.update(
             sync_cursor=peewee.Case(

@@ -31,7 +31,7 @@ from . import devices
 from .ledger import lock_library
 from .records import ChunkReceipt, ConflictRecord, SessionRecord, UploadedFile, UploadResult
 from .report import Change, apply_report
-from .units import unit
+from .units import unit, write_unit
 
 OPEN = ("pending", "in_progress")
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
@@ -94,18 +94,46 @@ def create(
 ) -> SessionRecord:
     device = devices.acting_device(principal, device_id, "body.device_id")
     target_path = checked_path(target_path, "body.target_path")
+    # A new path must be portable (asked early; completing the upload applies the same rule).
+    if unportable(target_path) and not _live(device.user_id, target_path):
+        refuse_unportable(target_path, "body.target_path")
     if expected_size > config.max_file_size:
         raise ChunkTooLarge(f"files may be at most {config.max_file_size} bytes")
     chunk_size = chunk_size or DEFAULT_CHUNK_SIZE
-    now = utcnow()
+    if not store.has_room(expected_size):
+        raise InsufficientStorage("the server's disk has no room for this file")
+    session = UploadSession(
+        id=uuid.uuid4(),
+        user=device.user_id,
+        device=device.id,
+        target_path=target_path,
+        expected_hash=expected_hash,
+        expected_size=expected_size,
+        chunk_size=chunk_size,
+        chunk_count=-(-expected_size // chunk_size),
+        base_version=base_version,
+        mtime=mtime,
+        expires_at=utcnow() + timedelta(seconds=config.upload_ttl_seconds),
+    )
+    # Staged before its row commits, outside the transaction: the write lock is held for the
+    # statements only, and a session's row never lacks its staging.
+    store.open_session(session.id, expected_size)
+    try:
+        _insert_within_limits(config, session)
+    except BaseException:
+        store.abandon_session(session.id)
+        raise
+    return SessionRecord.of(session, [], 0)
+
+
+def _insert_within_limits(config: Config, session: UploadSession) -> None:
+    """The new session's row, if the user's open sessions leave room for it (429 if not)."""
     with write_transaction():
-        if unportable(target_path) and not _live(device.user_id, target_path):
-            refuse_unportable(target_path, "body.target_path")  # a new path must be portable
         open_sessions = list(
             UploadSession.select(UploadSession.expected_size).where(
-                (UploadSession.user == device.user_id)
+                (UploadSession.user == session.user_id)
                 & UploadSession.status.in_(OPEN)
-                & (UploadSession.expires_at > now)
+                & (UploadSession.expires_at > utcnow())
             )
         )
         staged = sum(s.expected_size for s in open_sessions)
@@ -114,24 +142,9 @@ def create(
             raise UploadLimit(
                 f"at most {config.max_open_uploads} open upload sessions", headers=retry
             )
-        if staged + expected_size > config.max_staged_bytes:
+        if staged + session.expected_size > config.max_staged_bytes:
             raise UploadLimit(f"at most {config.max_staged_bytes} bytes staged", headers=retry)
-        if not store.has_room(expected_size):
-            raise InsufficientStorage("the server's disk has no room for this file")
-        session = UploadSession.create(
-            user=device.user_id,
-            device=device.id,
-            target_path=target_path,
-            expected_hash=expected_hash,
-            expected_size=expected_size,
-            chunk_size=chunk_size,
-            chunk_count=-(-expected_size // chunk_size),
-            base_version=base_version,
-            mtime=mtime,
-            expires_at=now + timedelta(seconds=config.upload_ttl_seconds),
-        )
-        store.open_session(session.id, expected_size)
-    return SessionRecord.of(session, [], 0)
+        session.save(force_insert=True)
 
 
 def _live(user_id: uuid.UUID, path: str) -> bool:
@@ -256,7 +269,7 @@ async def write_chunk(
                 raise _closed(session)
             try:
                 await chunk.write(_checked(body, expected, digest))
-                await unit(
+                await write_unit(
                     _record_chunk, session.id, index, expected, chunk.object,
                     config.upload_ttl_seconds,
                 )  # fmt: skip
@@ -316,7 +329,7 @@ async def cancel(store: BlobStore, principal: Principal, session_id: uuid.UUID) 
         raise _closed(session)
     try:
         async with store.finishing(session.id):
-            await unit(_close, session.id, "cancelled")
+            await write_unit(_close, session.id, "cancelled")
     except FileNotFoundError:
         raise _closed(await unit(_refresh, session)) from None
     await store.remove_staged([session.id])
@@ -346,7 +359,7 @@ async def collect_expired(store: BlobStore) -> int:
     for session_id in await unit(_stale):
         try:
             async with store.finishing(session_id, wait=False):
-                await unit(_close, session_id, "expired")
+                await write_unit(_close, session_id, "expired")
         except (SessionBusy, UploadClosed):
             continue
         await store.remove_staged([session_id])
@@ -447,7 +460,7 @@ async def complete(store: BlobStore, principal: Principal, session_id: uuid.UUID
             return await unit(result_of, session)
         if not (session.status in OPEN and await store.has(session.expected_hash)):
             raise _closed(session) from None
-        completion = await unit(_apply, session.id)
+        completion = await write_unit(_apply, session.id)
     await store.remove_staged([session.id])
     return completion
 
@@ -458,16 +471,16 @@ async def _assemble(store: BlobStore, session: UploadSession) -> Completion:
     try:
         content_hash, size = await store.assemble(staging)
     except OSError:
-        await unit(_restage, session)
+        await write_unit(_restage, session)
         raise
     if (content_hash, size) != (session.expected_hash, session.expected_size):
-        await unit(_close, session.id, "failed")
+        await write_unit(_close, session.id, "failed")
         await store.remove_staged([session.id])
         raise HashMismatch(
             f"the bytes hash to {content_hash} ({size} bytes), not the expected "
             f"{session.expected_hash} ({session.expected_size} bytes); nothing was stored"
         )
-    return await unit(_apply, session.id)
+    return await write_unit(_apply, session.id)
 
 
 def staging_of(session: UploadSession, objects: list[str | None] | None = None) -> Staging:

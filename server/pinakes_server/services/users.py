@@ -15,6 +15,7 @@ from ..errors import Conflict, Forbidden, Unauthorized, UserTokenRequired
 from ..storage.db import lock_table, write_transaction
 from ..storage.prepared import Prepared, slot
 from ..storage.tables import Device, User, UserSeq, utcnow
+from ..storage.writer_queue import WriterBusy
 from . import credentials
 from .records import UserRecord
 from .units import unit
@@ -202,9 +203,13 @@ def fallen_tokens(held: list[Claims]) -> dict[Claims, str]:
 
 
 def mark_seen(device_id: object) -> None:
-    """last_seen_at, written at most once a minute per device to keep reads read-only."""
+    """last_seen_at, written at most once a minute per device to keep reads read-only, and
+    never waited for: while another write is under way, a later request writes it."""
     try:
-        Device.update(last_seen_at=utcnow()).where(Device.id == device_id).execute()
+        with write_transaction(wait=False):
+            Device.update(last_seen_at=utcnow()).where(Device.id == device_id).execute()
+    except WriterBusy:
+        pass
     except peewee.OperationalError as exc:  # a full or failing disk must not stop reads
         log.warning("last_seen_at of device %s not written: %s", device_id, exc)
 

@@ -143,7 +143,11 @@ class BlobStore(abc.ABC):
         return True
 
     def open_session(self, session_id: uuid.UUID, size: int) -> None:  # noqa: B027
-        """Called inside the transaction that creates the session."""
+        """Called before the transaction that creates the session (staging whose session
+        never committed is an orphan: the sweep removes it)."""
+
+    def abandon_session(self, session_id: uuid.UUID) -> None:  # noqa: B027
+        """Undoes `open_session`: the session's row was not created."""
 
     @abc.abstractmethod
     def writing(

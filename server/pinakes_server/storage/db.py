@@ -4,6 +4,8 @@ its schema up to date (storage/migrations); nothing SQLite-only in queries."""
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,18 @@ from playhouse.pool import PooledDatabase
 
 from .migrations import upgrade
 from .tables import UserSeq, database, is_postgres
+from .writer_queue import WriterBusy, WriterQueue
+
+# Longest an SQLite write waits for its turn, behind this process's other writers (the
+# WriterQueue) and then behind another process's (the busy timeout, the only order there is
+# between processes): beyond it, the store is taken to have failed (503).
+WRITE_WAIT_SECONDS = 30
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": WRITE_WAIT_SECONDS * 1000,
 }
 
 
@@ -65,6 +73,61 @@ def lock_table(model: type[peewee.Model]) -> None:
         database.execute_sql(f'LOCK TABLE "{model._meta.table_name}" IN SHARE ROW EXCLUSIVE MODE')
 
 
+class QueuedSqliteDatabase(peewee.SqliteDatabase):
+    """SQLite whose writers in this process take turns (writer_queue): a transaction from its
+    BEGIN to its end, and a write outside any transaction for its one statement. Hooked on
+    BEGIN, COMMIT and ROLLBACK, so every way of opening a transaction queues."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writers = WriterQueue(WRITE_WAIT_SECONDS)
+        self._turns = threading.local()  # whether this thread's transaction holds a turn
+
+    @contextlib.contextmanager
+    def turn(self, wait: bool = True) -> Iterator[None]:
+        """This thread's turn to write (WriterBusy at once if taken and `wait` is false)."""
+        if not self.writers.acquire(wait):
+            raise WriterBusy("another write of this process holds the database")
+        try:
+            yield
+        finally:
+            self.writers.release()
+
+    def begin(self, lock_type: str | None = None) -> None:
+        self.writers.acquire()
+        try:
+            super().begin(lock_type)
+        except BaseException:
+            self.writers.release()
+            raise
+        self._turns.held = True
+
+    def _end_turn(self) -> None:
+        if getattr(self._turns, "held", False):
+            self._turns.held = False
+            self.writers.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            connection = self._state.conn
+            if connection is None or not connection.in_transaction:  # else a rollback follows
+                self._end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._end_turn()
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if self.in_transaction() or sql.lstrip()[:6].upper() == "SELECT":
+            return super().execute_sql(sql, params)
+        with self.turn():
+            return super().execute_sql(sql, params)
+
+
 def connect_database(database_url: str | None, data_dir: Path) -> peewee.Database:
     """Bind the proxy to SQLite in the data dir by default, or to the URL's database."""
     if database_url is None or database_url.startswith("sqlite"):
@@ -74,7 +137,7 @@ def connect_database(database_url: str | None, data_dir: Path) -> peewee.Databas
         path.parent.mkdir(parents=True, exist_ok=True)
         # IMMEDIATE: a write transaction takes the lock at BEGIN, so two writers never
         # deadlock upgrading from a read lock.
-        db: peewee.Database = peewee.SqliteDatabase(
+        db: peewee.Database = QueuedSqliteDatabase(
             str(path), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE"
         )
     elif database_url.startswith(POSTGRES_SCHEMES):
@@ -150,6 +213,17 @@ def bulk_write(
     database.cursor().executemany(sql, values)
 
 
-def write_transaction() -> peewee._atomic:
-    """One write transaction (IMMEDIATE on SQLite); never await inside it."""
-    return database.atomic()
+@contextlib.contextmanager
+def write_transaction(wait: bool = True) -> Iterator[None]:
+    """One write transaction; never await inside it. On SQLite it is IMMEDIATE and holds this
+    process's turn to write (QueuedSqliteDatabase) from start to end: keep slow work (hashing,
+    fsync, blob-store calls) before or after it, so that it is its statements only.
+
+    `wait=False`, for a write worth less than a wait: WriterBusy at once, on SQLite, when
+    another write has the turn."""
+    if wait or not isinstance(database.obj, QueuedSqliteDatabase):
+        with database.atomic():
+            yield
+        return
+    with database.obj.turn(wait=False), database.atomic():
+        yield

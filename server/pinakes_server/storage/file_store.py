@@ -162,6 +162,9 @@ class FileStore(BlobStore):
         with open(self.part_path(session_id), "xb") as part:
             part.truncate(size)
 
+    def abandon_session(self, session_id: uuid.UUID) -> None:
+        self.part_path(session_id).unlink(missing_ok=True)
+
     @contextlib.asynccontextmanager
     async def writing(self, session: Staging, index: int) -> AsyncIterator[ChunkWrite]:
         async with _locked(self.part_path(session.id), exclusive=False) as fd:
