@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -270,6 +271,16 @@ def alice(make_user: Callable[[], Account]) -> Account:
 @pytest.fixture
 def bob(make_user: Callable[[], Account]) -> Account:
     return make_user()
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    """Files this test makes by hand, or servers it starts, under this umask."""
+    previous = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def assert_problem(reply: httpx.Response, status: int, type_: str | None = None) -> dict:

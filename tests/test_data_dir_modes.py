@@ -4,27 +4,16 @@ earlier release left to the umask is closed at start-up and tightened by `check 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import CHUNK, DeviceClient, chunk, put_chunk, sha256
+from .conftest import CHUNK, DeviceClient, chunk, put_chunk, sha256, umask
 from .live import LiveServer, run_command
-
-
-@contextlib.contextmanager
-def umask(mask: int) -> Iterator[None]:
-    """The umask the servers started inside inherit (a host's usual one is 022)."""
-    previous = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 def modes(data_dir: Path) -> dict[str, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .blob_view import BlobView
-from .conftest import DeviceClient, sha256
+from .conftest import DeviceClient, sha256, umask
 from .live import LiveServer, run_command
 
 A, B = b"checked bytes", b"more checked bytes"
@@ -27,12 +27,13 @@ def test_check_names_each_problem_and_repairs_only_orphans(
     assert check(server) == (0, ["healthy"])
 
     blobs = BlobView(server)
-    blobs.write(sha256(A), b"rot")
-    blobs.remove(sha256(B))
-    stray = server.data_dir / "uploads" / "not-a-session.part"
-    stray.write_bytes(b"x")
-    nobodys = sha256(b"nobody's")
-    blobs.write(nobodys, b"nobody's")
+    with umask(0o077):  # damage the server's own way: loose modes are a finding of their own
+        blobs.write(sha256(A), b"rot")
+        blobs.remove(sha256(B))
+        stray = server.data_dir / "uploads" / "not-a-session.part"
+        stray.write_bytes(b"x")
+        nobodys = sha256(b"nobody's")
+        blobs.write(nobodys, b"nobody's")
 
     status, lines = check(server)
     assert status == 1
@@ -46,7 +47,8 @@ def test_check_names_each_problem_and_repairs_only_orphans(
     assert status == 1 and lines[-1] == "2 problem(s)"
     assert not stray.exists() and not blobs.has(nobodys)
     assert blobs.read(sha256(A)) == b"rot"  # a loss to look into, never deleted
-    blobs.write(sha256(A), A)
-    blobs.write(sha256(B), B)
+    with umask(0o077):
+        blobs.write(sha256(A), A)
+        blobs.write(sha256(B), B)
     assert check(server) == (0, ["healthy"])
     assert device.download("lost.txt") == B
