@@ -31,12 +31,12 @@ run-cluster: $(STAMP) $(POSTGRES)
 # PostgreSQL (tests/postgres.py); the second pass's output follows the first's.
 test: $(STAMP) $(POSTGRES)
 	@mkdir -p reports
-	@PINAKES_TEST_DATABASE=postgresql $(BIN)/pytest -p no:cacheprovider \
+	@PINAKES_TEST_DATABASE=postgresql $(BIN)/pytest -p no:cacheprovider --durations=15 \
 		> reports/pytest-postgresql.log 2>&1 & postgres=$$!; \
-	$(BIN)/pytest -p no:cacheprovider; sqlite=$$?; \
+	$(BIN)/pytest -p no:cacheprovider --durations=15; sqlite=$$?; \
 	wait $$postgres; on_postgres=$$?; \
 	echo "== the same suite on PostgreSQL (reports/pytest-postgresql.log) =="; \
-	tail -n 60 reports/pytest-postgresql.log; \
+	tail -n 80 reports/pytest-postgresql.log; \
 	test $$sqlite -eq 0 -a $$on_postgres -eq 0
 
 # PostgreSQL's server binaries, from Debian (the tests start their own cluster).

@@ -41,6 +41,17 @@ BAD_NAMES = {
 NAME_IDS = [ascii(name) for name in BAD_NAMES]
 
 
+def _one_per_rule() -> list[str]:
+    """Staying usable once stored depends on the rule only: one name of each is enough."""
+    first: dict[str, str] = {}
+    for name, rule in BAD_NAMES.items():
+        first.setdefault(rule, name)
+    return list(first.values())
+
+
+ONE_PER_RULE = _one_per_rule()
+
+
 def _resolve(node: dict) -> dict:
     while "$ref" in node:
         kind, name = node["$ref"].split("/")[-2:]
@@ -229,7 +240,7 @@ def stored_path(probe: str, name: str) -> str:
 
 @pytest.fixture(scope="module")
 def library(module_server_factory: Callable[..., LiveServer]) -> Iterator[Library]:
-    stored = [stored_path(probe, name) for probe in STORED for name in BAD_NAMES]
+    stored = [stored_path(probe, name) for probe in STORED for name in ONE_PER_RULE]
     files = {path: content(path) for path in [*stored, "fine/source.txt"]}
     server, owner, laptop = legacy_library(module_server_factory, files)
     yield Library(server, owner, laptop)
@@ -258,7 +269,7 @@ def test_a_new_path_some_device_cannot_hold_is_400_saying_which_rule(
     assert library.live() == before
 
 
-@pytest.mark.parametrize("name", BAD_NAMES, ids=NAME_IDS)
+@pytest.mark.parametrize("name", ONE_PER_RULE, ids=ascii)
 @pytest.mark.parametrize("probe", STORED)
 def test_a_path_stored_before_the_rule_stays_usable_by_its_owner(
     library: Library, probe: str, name: str

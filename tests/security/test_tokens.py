@@ -123,7 +123,9 @@ def test_forged_tokens_are_401(alice: Account, forge: Forge) -> None:
 BEARER_OPERATIONS = [
     op for op in operations(load_spec()) if op.auth in (AuthMode.REQUIRED, AuthMode.OPTIONAL)
 ]
-MATRIX_FORGERIES = ["padded", "unused-signature-bits-set", "exp-1e20", "exp-float"]
+# The token is checked in one place for every operation: one forgery of each kind shows that
+# each operation goes through it (all of them are tried at /auth/me above).
+MATRIX_FORGERIES = ["padded", "exp-1e20"]
 
 
 @pytest.fixture(scope="module")
