@@ -75,11 +75,12 @@ def log_request(request: Request, response: HTTPResponse) -> None:
     operation_id = operation.operation_id if operation is not None else None
     seconds = time.perf_counter() - started if started else None
     status = CLIENT_CLOSED if client_gone(request) else response.status
-    metrics.REQUESTS.labels(operation_id or "none", _method(request), _status(status)).inc()
+    method = _method(request)
+    metrics.REQUESTS.labels(operation_id or "none", method, _status(status)).inc()
     if seconds is not None:
         metrics.DURATION.labels(operation_id or "none").observe(seconds)
     fields = {
-        "method": _method(request),
+        "method": method,
         "operation": operation_id,
         "status": status,
         "duration_ms": round(seconds * 1000, 1) if seconds is not None else None,
